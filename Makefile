@@ -1,0 +1,56 @@
+# Anju — the two commands a newcomer needs are `make run` and `make test`.
+# Every target installs what it needs, idempotently.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export ANJU_HOME ?= $(CURDIR)/var
+BENCH_SIZE ?= city
+
+.PHONY: run test check install lint typecheck imports fmt browsers bench clean-db test-fast
+
+install: $(STAMP) $(NODE_STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+run: install
+	$(BIN)/anju init --demo
+	$(BIN)/anju serve --host 127.0.0.1 --port 8000
+
+# Chromium and CJK fonts from Debian for the browser tests (root on the CI machine).
+browsers:
+	@bash scripts/ensure-browser.sh
+
+check: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Everything: lint and types, then the suite on SQLite and on a throwaway PostgreSQL 15 cluster.
+test: install browsers check
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The suite without PostgreSQL or the browser, for a quick loop.
+test-fast: install
+	$(BIN)/python -m pytest -n 2 -m "not pg and not browser" $(PYTEST_ARGS)
+
+bench: install
+	bash scripts/with-postgres.sh $(BIN)/python -m bench --size $(BENCH_SIZE)
+
+clean-db:
+	rm -rf var/

@@ -1,0 +1,1 @@
+"""Adapters: the database, cryptography, clock and external parties behind the ports."""

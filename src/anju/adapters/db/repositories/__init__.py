@@ -1,0 +1,1 @@
+"""Repository modules; importing one registers it on the unit of work."""

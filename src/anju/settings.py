@@ -1,0 +1,55 @@
+"""Deployment settings from ANJU_* environment variables (never business policy: that is data).
+
+ANJU_HOME              folder for the embedded database, keys and exports (default ./var)
+ANJU_DATABASE_URL      SQLAlchemy URL; default sqlite:///$ANJU_HOME/anju.db
+ANJU_MASTER_KEY        64 hex chars; default: $ANJU_HOME/keys/master.key, created by `anju init`
+ANJU_CENTRE_CODE       6-digit code of the centre used in business numbers (default 410100)
+ANJU_COOKIE_SECURE     "false" only for plain-http development behind no proxy (default true)
+ANJU_SESSION_IDLE_MINUTES  staff session idle timeout (default 15, 等保三级)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    home: Path
+    database_url: str
+    master_key_hex: str | None
+    master_key_file: Path
+    centre_code: str
+    cookie_secure: bool
+    session_idle_minutes: int
+    session_absolute_hours: int
+    bank_sim_url: str | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    source = os.environ if env is None else env
+    home = Path(source.get("ANJU_HOME") or "var").resolve()
+    url = source.get("ANJU_DATABASE_URL") or f"sqlite:///{home / 'anju.db'}"
+    return Settings(
+        home=home,
+        database_url=url,
+        master_key_hex=source.get("ANJU_MASTER_KEY") or None,
+        master_key_file=Path(source.get("ANJU_MASTER_KEY_FILE") or home / "keys" / "master.key"),
+        centre_code=source.get("ANJU_CENTRE_CODE") or "410100",
+        cookie_secure=_flag(source.get("ANJU_COOKIE_SECURE"), True),
+        session_idle_minutes=int(source.get("ANJU_SESSION_IDLE_MINUTES") or 15),
+        session_absolute_hours=int(source.get("ANJU_SESSION_ABSOLUTE_HOURS") or 8),
+        bank_sim_url=source.get("ANJU_BANK_URL") or None,
+    )
