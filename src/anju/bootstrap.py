@@ -44,3 +44,26 @@ def build(
         if problems:
             raise InvariantViolation("unsafe_durability", problems="; ".join(problems))
     return Container(settings=settings, engine=engine, clock=clock or SystemClock(), crypto=crypto)
+
+
+def create_master_key_if_missing(settings: Settings) -> bool:
+    """`anju init`: a new master key file, unless a key is configured already. True if created."""
+    from anju.adapters.crypto.provider import create_master_key_file
+
+    if settings.master_key_hex or settings.master_key_file.exists():
+        return False
+    create_master_key_file(settings.master_key_file)
+    return True
+
+
+def upgrade_schema(engine: Engine) -> None:
+    from anju.adapters.db.migrate import upgrade
+
+    upgrade(engine)
+
+
+def schema_revision(engine: Engine) -> tuple[str | None, str | None]:
+    """(current, head) Alembic revisions."""
+    from anju.adapters.db.migrate import current_revision, head_revision
+
+    return current_revision(engine), head_revision()

@@ -153,14 +153,14 @@ class ResidentId:
         value = text.strip().upper() if isinstance(text, str) else ""
         if not value.isascii() or not _ID_RE.match(value):
             raise IdentifierError("invalid_resident_id", reason="应为18位，前17位为数字，末位为数字或X")
-        if resident_id_check_char(value[:17]) != value[17]:
-            raise IdentifierError("invalid_resident_id", reason="校验码不符")
         try:
             born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
         except ValueError as exc:
             raise IdentifierError("invalid_resident_id", reason="出生日期无效") from exc
         if born.year < 1900:
             raise IdentifierError("invalid_resident_id", reason="出生日期无效")
+        if resident_id_check_char(value[:17]) != value[17]:
+            raise IdentifierError("invalid_resident_id", reason="校验码不符")
         self._value = value
 
     def reveal(self) -> str:

@@ -28,7 +28,7 @@ def run(uow_factory: UnitOfWorkFactory, fn: Callable[[UnitOfWork], R]) -> R:
         except TransientConflict:
             if attempt == MAX_ATTEMPTS:
                 raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise AssertionError("retry loop ended without a result")  # pragma: no cover
 
 
 def read(uow_factory: UnitOfWorkFactory, fn: Callable[[UnitOfWork], R]) -> R:

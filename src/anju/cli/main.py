@@ -1,0 +1,232 @@
+"""The `anju` command: operations for the centre's IT staff (DESIGN.md §10).
+
+    anju init [--demo]      create keys and the database, seed the chart and the reference policy
+    anju migrate            bring the schema to the latest version
+    anju serve              serve the web app and the API
+    anju demo               add the demo centre (branches, banks, operators of each role)
+    anju policy show|import versioned local policy
+    anju eod                run end of day and advance the business date
+    anju audit verify       verify the audit log's HMAC-SM3 chain
+    anju check-ledger       verify every ledger invariant
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from anju.errors import AnjuError
+
+app = typer.Typer(help="安居住房公积金核心业务系统 — 运维命令", no_args_is_help=True, add_completion=False)
+policy_app = typer.Typer(help="政策参数（版本化）", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+console = Console()
+T = TypeVar("T")
+# The reference policy shipped with Anju (policies/reference.toml at the repository root).
+REFERENCE_POLICY = Path(__file__).resolve().parents[3] / "policies" / "reference.toml"
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[red]错误：{message}[/red]")
+    return typer.Exit(code)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run a command body; an AnjuError becomes its Chinese message and exit status 1."""
+    try:
+        return fn()
+    except AnjuError as exc:
+        raise _fail(exc.message) from exc
+
+
+def _container():  # type: ignore[no-untyped-def]
+    from anju.bootstrap import build
+
+    return _guard(build)
+
+
+@app.command()
+def init(
+    demo: Annotated[bool, typer.Option("--demo", help="同时创建演示中心、管理部、银行和各角色操作员")] = False,
+    business_date: Annotated[str | None, typer.Option(help="初始会计日期 YYYY-MM-DD（默认今天）")] = None,
+) -> None:
+    """Create the master key, the database and its reference data. Safe to run again."""
+    from anju.bootstrap import build, create_master_key_if_missing, upgrade_schema
+    from anju.settings import load_settings
+
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if create_master_key_if_missing(settings):
+        console.print(f"已生成主密钥：{settings.master_key_file}（请妥善备份，丢失后加密数据无法恢复）")
+    container = _guard(lambda: build(settings))
+    upgrade_schema(container.engine)
+    from anju.services import setup
+
+    day = date.fromisoformat(business_date) if business_date else setup.local_date(container.clock.now_utc())
+    reference = REFERENCE_POLICY.read_text(encoding="utf-8")
+    result = _guard(lambda: setup.initialise(container.uow, business_date=day, reference_policy=reference))
+    for line in result:
+        console.print(line)
+    if demo:
+        _seed_demo(container)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the latest version."""
+    from anju.bootstrap import schema_revision, upgrade_schema
+
+    container = _container()
+    upgrade_schema(container.engine)
+    current, head = schema_revision(container.engine)
+    console.print(f"数据库结构版本：{current}（最新 {head}）")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+) -> None:
+    """Serve the web pages and the JSON API."""
+    import uvicorn
+
+    from anju.api.app import create_app
+
+    container = _container()
+    console.print(f"安居 正在 http://{host}:{port}/ 提供服务（API 文档 /docs）")
+    uvicorn.run(create_app(container), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _seed_demo(container) -> None:  # type: ignore[no-untyped-def]
+    from anju.services import setup
+
+    lines = _guard(lambda: setup.seed_demo(container.uow))
+    for line in lines:
+        console.print(line)
+
+
+@app.command()
+def demo() -> None:
+    """Add the demo centre and print the demo operators' credentials."""
+    _seed_demo(_container())
+
+
+@app.command("demo-totp")
+def demo_totp(username: Annotated[str, typer.Argument(help="演示操作员用户名")]) -> None:
+    """Print the current TOTP code of a demo operator (demo only; real operators use an app)."""
+    from anju.services import setup
+
+    container = _container()
+    console.print(_guard(lambda: setup.demo_totp_code(username, container.clock.now_utc())))
+
+
+@policy_app.command("show")
+def policy_show(
+    on: Annotated[str | None, typer.Option("--date", help="日期 YYYY-MM-DD（默认当前会计日期）")] = None,
+) -> None:
+    """Show the policy in force on a date."""
+    import json
+
+    from anju.services import calendar, policy
+    from anju.services.runner import read
+
+    container = _container()
+
+    def body(uow):  # type: ignore[no-untyped-def]
+        day = date.fromisoformat(on) if on else calendar.current_business_date(uow)
+        return day, policy.show_policy(uow, day)
+
+    day, shown = _guard(lambda: read(container.uow, body))
+    console.print(f"[bold]{day} 生效的政策参数[/bold]")
+    console.print_json(json.dumps(shown, ensure_ascii=False, default=str))
+
+
+@policy_app.command("import")
+def policy_import(
+    file: Annotated[Path, typer.Argument(help="政策文件（TOML，格式同 policies/reference.toml）")],
+    effective_date: Annotated[str, typer.Option(help="生效日期 YYYY-MM-DD")],
+    document_no: Annotated[str, typer.Option(help="批准文号")],
+    approved_by: Annotated[str, typer.Option(help="批准人或批准机构")],
+) -> None:
+    """Import a new policy version; the version in force before it is kept unchanged."""
+    from anju.services import policy
+    from anju.services.runner import run
+
+    container = _container()
+    text = file.read_text(encoding="utf-8")
+    view = _guard(
+        lambda: run(
+            container.uow,
+            lambda uow: policy.import_policy(
+                uow, None, text, effective_date=date.fromisoformat(effective_date),
+                document_no=document_no, approved_by=approved_by,
+            ),
+        )
+    )
+    console.print(f"已导入政策版本：{view}")
+
+
+@app.command()
+def eod(
+    on: Annotated[str | None, typer.Option("--date", help="预期的当前会计日期（防止误操作）")] = None,
+) -> None:
+    """Run the end-of-day steps in order and advance the business date by one day."""
+    from anju.domain.security import Actor
+    from anju.services import end_of_day
+
+    container = _container()
+    expected = date.fromisoformat(on) if on else None
+    report = _guard(lambda: end_of_day.run_end_of_day(container.uow, Actor.system("eod"), expected))
+    console.print(str(report))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify the HMAC-SM3 chain of the audit log; report the first broken link."""
+    from anju.services import audit
+    from anju.services.runner import read
+
+    container = _container()
+    verdict = _guard(lambda: read(container.uow, audit.verify_audit_chain))
+    if verdict.ok:
+        console.print(f"[green]审计日志链完整：已校验 {verdict.checked} 条记录[/green]")
+        return
+    console.print(f"[red]审计日志链断裂：第 {verdict.first_broken_seq} 条记录（{verdict.reason}）[/red]")
+    raise typer.Exit(2)
+
+
+@app.command("check-ledger")
+def check_ledger() -> None:
+    """Verify every ledger invariant (balanced vouchers, balances, floors, sub-ledgers, chain)."""
+    from anju.services import ledger
+    from anju.services.runner import read
+
+    container = _container()
+    report = _guard(lambda: read(container.uow, ledger.check_ledger))
+    table = Table(title="账务检查")
+    table.add_column("检查项")
+    table.add_column("结果")
+    for problem in report.problems:
+        table.add_row("问题", problem)
+    if report.ok:
+        console.print("[green]账务检查通过：所有凭证借贷平衡，余额与分录一致，明细账与总账相符[/green]")
+        return
+    console.print(table)
+    raise typer.Exit(2)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app(prog_name="anju")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
