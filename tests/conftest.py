@@ -110,6 +110,7 @@ def container(backend: str, tmp_path: Path, clock: FixedClock) -> Iterator[Conta
             "ANJU_DATABASE_URL": url,
             "ANJU_MASTER_KEY": TEST_MASTER_KEY,
             "ANJU_CENTRE_CODE": "410100",
+            "ANJU_PASSWORD_ITERATIONS": "2000",
         }
     )
     c = build(settings, clock=clock)
@@ -125,7 +126,12 @@ def sqlite_container(tmp_path: Path, clock: FixedClock) -> Iterator[Container]:
     """SQLite only: for tests about behaviour that does not depend on the database."""
     url, _ = fresh_database_url("sqlite", tmp_path)
     settings = load_settings(
-        {"ANJU_HOME": str(tmp_path / "home"), "ANJU_DATABASE_URL": url, "ANJU_MASTER_KEY": TEST_MASTER_KEY}
+        {
+            "ANJU_HOME": str(tmp_path / "home"),
+            "ANJU_DATABASE_URL": url,
+            "ANJU_MASTER_KEY": TEST_MASTER_KEY,
+            "ANJU_PASSWORD_ITERATIONS": "2000",
+        }
     )
     c = build(settings, clock=clock)
     yield c

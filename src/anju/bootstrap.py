@@ -36,7 +36,9 @@ def build(
 ) -> Container:
     """Wire everything; refuses to start on failed crypto self-tests or unsafe durability."""
     settings = settings or load_settings()
-    crypto = SoftwareCryptoProvider(load_master_key(settings))
+    crypto = SoftwareCryptoProvider(
+        load_master_key(settings), password_iterations=settings.password_iterations
+    )
     crypto.self_test()  # known-answer tests (K1): raises InvariantViolation on a mismatch
     engine = engine or make_engine(settings.database_url)
     if check_durability:

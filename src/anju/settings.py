@@ -6,6 +6,8 @@ ANJU_MASTER_KEY        64 hex chars; default: $ANJU_HOME/keys/master.key, create
 ANJU_CENTRE_CODE       6-digit code of the centre used in business numbers (default 410100)
 ANJU_COOKIE_SECURE     "false" only for plain-http development behind no proxy (default true)
 ANJU_SESSION_IDLE_MINUTES  staff session idle timeout (default 15, 等保三级)
+ANJU_PASSWORD_ITERATIONS   PBKDF2-HMAC-SM3 iterations for new password hashes (default 200000;
+                           tests use fewer to run fast; existing hashes keep their own count)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Settings:
     session_idle_minutes: int
     session_absolute_hours: int
     bank_sim_url: str | None
+    password_iterations: int = 200_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -52,4 +55,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_idle_minutes=int(source.get("ANJU_SESSION_IDLE_MINUTES") or 15),
         session_absolute_hours=int(source.get("ANJU_SESSION_ABSOLUTE_HOURS") or 8),
         bank_sim_url=source.get("ANJU_BANK_URL") or None,
+        password_iterations=int(source.get("ANJU_PASSWORD_ITERATIONS") or 200_000),
     )

@@ -1,13 +1,13 @@
 """The `anju` command: operations for the centre's IT staff (DESIGN.md §10).
 
-    anju init [--demo]      create keys and the database, seed the chart and the reference policy
-    anju migrate            bring the schema to the latest version
-    anju serve              serve the web app and the API
-    anju demo               add the demo centre (branches, banks, operators of each role)
-    anju policy show|import versioned local policy
-    anju eod                run end of day and advance the business date
-    anju audit verify       verify the audit log's HMAC-SM3 chain
-    anju check-ledger       verify every ledger invariant
+anju init [--demo]      create keys and the database, seed the chart and the reference policy
+anju migrate            bring the schema to the latest version
+anju serve              serve the web app and the API
+anju demo               add the demo centre (branches, banks, operators of each role)
+anju policy show|import versioned local policy
+anju eod                run end of day and advance the business date
+anju audit verify       verify the audit log's HMAC-SM3 chain
+anju check-ledger       verify every ledger invariant
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ policy_app = typer.Typer(help="政策参数（版本化）", no_args_is_help=Tru
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
+batch_app = typer.Typer(help="批处理作业", no_args_is_help=True)
+app.add_typer(batch_app, name="batch")
 console = Console()
 T = TypeVar("T")
 # The reference policy shipped with Anju (policies/reference.toml at the repository root).
@@ -56,7 +58,9 @@ def _container():  # type: ignore[no-untyped-def]
 
 @app.command()
 def init(
-    demo: Annotated[bool, typer.Option("--demo", help="同时创建演示中心、管理部、银行和各角色操作员")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="同时创建演示中心、管理部、银行和各角色操作员")
+    ] = False,
     business_date: Annotated[str | None, typer.Option(help="初始会计日期 YYYY-MM-DD（默认今天）")] = None,
 ) -> None:
     """Create the master key, the database and its reference data. Safe to run again."""
@@ -167,8 +171,12 @@ def policy_import(
         lambda: run(
             container.uow,
             lambda uow: policy.import_policy(
-                uow, None, text, effective_date=date.fromisoformat(effective_date),
-                document_no=document_no, approved_by=approved_by,
+                uow,
+                None,
+                text,
+                effective_date=date.fromisoformat(effective_date),
+                document_no=document_no,
+                approved_by=approved_by,
             ),
         )
     )
@@ -222,6 +230,70 @@ def check_ledger() -> None:
         return
     console.print(table)
     raise typer.Exit(2)
+
+
+@batch_app.command("run")
+def batch_run(
+    name: Annotated[str, typer.Argument(help="作业名称")],
+    on: Annotated[str | None, typer.Option("--date", help="会计日期 YYYY-MM-DD（默认当前会计日期）")] = None,
+    chunk_size: Annotated[int, typer.Option(help="每批处理条数")] = 2000,
+) -> None:
+    """Run (or resume) a batch job with a progress bar and ETA."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from anju.batch.registry import JOBS
+    from anju.batch.runner import run_job
+    from anju.domain.security import Actor
+    from anju.services import calendar
+    from anju.services.runner import read
+
+    job = JOBS.get(name)
+    if job is None:
+        known = "、".join(sorted(JOBS)) or "（暂无）"
+        raise _fail(f"批处理作业 {name} 不存在；可用作业：{known}")
+    container = _container()
+    day = (
+        date.fromisoformat(on) if on else _guard(lambda: read(container.uow, calendar.current_business_date))
+    )
+    columns = (TextColumn(job.label_zh), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(job.label_zh, total=None)
+
+        def show(p):  # type: ignore[no-untyped-def]
+            bar.update(task, completed=p.done + p.failed, total=p.total or None)
+
+        report = _guard(
+            lambda: run_job(
+                container.uow, job, day, actor=Actor.system(name), chunk_size=chunk_size, on_progress=show
+            )
+        )
+    console.print(str(report))
+    for failure in report.failures[:20]:
+        console.print(f"  失败 {failure.item_key}：{failure.message}")
+
+
+@batch_app.command("list")
+def batch_list() -> None:
+    """Recent job runs with their state and counts."""
+    from anju.services.runner import read
+
+    container = _container()
+    runs = _guard(lambda: read(container.uow, lambda uow: uow.batch.list_runs(limit=30)))
+    table = Table(title="批处理运行记录")
+    for column in ("编号", "作业", "会计日期", "状态", "完成", "失败", "批次", "开始（UTC）"):
+        table.add_column(column)
+    for r in runs:
+        table.add_row(
+            str(r.id),
+            r.job_name,
+            str(r.business_date),
+            r.state,
+            str(r.done_items),
+            str(r.failed_items),
+            str(r.chunks),
+            r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    console.print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry

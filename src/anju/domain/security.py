@@ -7,10 +7,19 @@ audit — 三权分立) are never held by one account.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Final
+from urllib.parse import quote, urlencode
 
-from anju.errors import PermissionDenied, RuleViolation
+from anju.errors import InvariantViolation, PermissionDenied, RuleViolation
 
 
 class Permission:
@@ -193,3 +202,253 @@ class AuditEvent:
             reason=reason,
             details=details or {},
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Password policy, lockout and sessions (等保三级 GB/T 22239-2019 8.1.4.1; DESIGN.md §9)
+# ---------------------------------------------------------------------------------------------
+
+PASSWORD_MIN_LENGTH: Final = 8
+PASSWORD_MIN_CLASSES: Final = 3  # of: upper case, lower case, digits, symbols
+PASSWORD_MAX_LENGTH: Final = 128  # bounded so a login form cannot feed megabytes into PBKDF2
+PASSWORD_MAX_AGE_DAYS: Final = 90
+MAX_FAILED_LOGINS: Final = 5  # the 5th consecutive failure locks the account ...
+LOCKOUT_MINUTES: Final = 30  # ... for this long
+SESSION_IDLE_MINUTES: Final = 15
+SESSION_ABSOLUTE_HOURS: Final = 8
+SESSION_TOUCH_SECONDS: Final = 60  # last_seen_at is written at most this often (saves a write per click)
+USERNAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+
+
+def password_classes(password: str) -> int:
+    """How many of the four character classes (A-Z, a-z, 0-9, other) the password uses."""
+    return sum(
+        (
+            any(c.isupper() for c in password),
+            any(c.islower() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+
+
+def check_password_policy(new: str, *, old: str | None = None, username: str | None = None) -> None:
+    """Refuse a weak new password: too short or long, too few classes, the old one, the username."""
+    if (
+        len(new) < PASSWORD_MIN_LENGTH
+        or len(new) > PASSWORD_MAX_LENGTH
+        or password_classes(new) < PASSWORD_MIN_CLASSES
+    ):
+        raise SecurityRuleViolation("password_too_weak", min_length=PASSWORD_MIN_LENGTH)
+    if old is not None and new == old:
+        raise SecurityRuleViolation("password_reused")
+    if username and username.lower() in new.lower():
+        raise SecurityRuleViolation("password_contains_username")
+
+
+def check_username(username: str) -> None:
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise SecurityRuleViolation("invalid_username")
+
+
+def password_change_due(changed_at: datetime | None, now: datetime) -> str | None:
+    """Why the password must be changed before anything else, or None.
+
+    "password_change_required": an initial password set by the security administrator (never
+    changed by its owner); "password_expired": older than PASSWORD_MAX_AGE_DAYS.
+    """
+    if changed_at is None:
+        return "password_change_required"
+    if now - changed_at > timedelta(days=PASSWORD_MAX_AGE_DAYS):
+        return "password_expired"
+    return None
+
+
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    return locked_until is not None and now < locked_until
+
+
+def lockout_remaining_minutes(locked_until: datetime, now: datetime) -> int:
+    """Whole minutes left, rounded up, so the message never says "0 minutes"."""
+    microseconds = max(0, (locked_until - now) // timedelta(microseconds=1))
+    return max(1, -(-microseconds // 60_000_000))
+
+
+def session_expired(
+    created_at: datetime,
+    last_seen_at: datetime,
+    now: datetime,
+    *,
+    idle_minutes: int = SESSION_IDLE_MINUTES,
+    absolute_hours: int = SESSION_ABSOLUTE_HOURS,
+) -> bool:
+    """True when a staff session is past its idle timeout or its absolute lifetime."""
+    return now - last_seen_at >= timedelta(minutes=idle_minutes) or now - created_at >= timedelta(
+        hours=absolute_hours
+    )
+
+
+def check_csrf(expected: str, given: str | None) -> None:
+    """Constant-time comparison of the session's CSRF token with the one the form sent."""
+    if not given or not hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8")):
+        raise PermissionDenied("csrf_failed")
+
+
+# ---------------------------------------------------------------------------------------------
+# TOTP second factor (RFC 6238 over RFC 4226; SHA-1, 6 digits, 30 s: what authenticator apps use)
+# ---------------------------------------------------------------------------------------------
+
+TOTP_STEP_SECONDS: Final = 30
+TOTP_DIGITS: Final = 6
+TOTP_WINDOW_STEPS: Final = 1  # accept the previous and the next step too (clock drift)
+TOTP_SECRET_BYTES: Final = 20  # 160 bits, as RFC 4226 recommends
+TOTP_ISSUER: Final = "Anju"
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def decode_totp_secret(secret_b32: str) -> bytes:
+    """The raw key of a base32 secret (spaces, lower case and missing padding tolerated)."""
+    text = secret_b32.replace(" ", "").upper()
+    text += "=" * (-len(text) % 8)
+    try:
+        key = base64.b32decode(text)
+    except (binascii.Error, ValueError):
+        raise SecurityRuleViolation("totp_secret_invalid") from None
+    if len(key) < 10:  # RFC 4226: at least 128 bits; 80 is the floor apps accept
+        raise SecurityRuleViolation("totp_secret_invalid")
+    return key
+
+
+def encode_totp_secret(key: bytes) -> str:
+    return base64.b32encode(key).decode("ascii").rstrip("=")
+
+
+def hotp(key: bytes, counter: int, digits: int = TOTP_DIGITS) -> str:
+    """RFC 4226 HOTP with HMAC-SHA-1 and dynamic truncation."""
+    mac = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    code = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
+    return str(code % 10**digits).zfill(digits)
+
+
+def totp_step(at: datetime) -> int:
+    if at.tzinfo is None:
+        raise ValueError("TOTP needs an aware datetime")
+    return (at - _EPOCH) // timedelta(seconds=TOTP_STEP_SECONDS)
+
+
+def totp_now(secret_b32: str, at: datetime, *, digits: int = TOTP_DIGITS) -> str:
+    """The code an authenticator app shows at `at` (tests and the demo use it)."""
+    return hotp(decode_totp_secret(secret_b32), totp_step(at), digits)
+
+
+@dataclass(frozen=True, slots=True)
+class TotpCheck:
+    """Result of checking a code: the step it matched (to store), or why it did not count."""
+
+    step: int | None
+    reused: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.step is not None
+
+
+def check_totp(secret_b32: str, code: str, at: datetime, *, last_step: int) -> TotpCheck:
+    """Match `code` within ±TOTP_WINDOW_STEPS of `at`; a step ≤ last_step is a replay (A5)."""
+    code = code.strip().replace(" ", "")
+    if len(code) != TOTP_DIGITS or not code.isascii() or not code.isdigit():
+        return TotpCheck(step=None)
+    key = decode_totp_secret(secret_b32)
+    current = totp_step(at)
+    reused = False
+    for step in (current, current - 1, current + 1):  # the likeliest first
+        if hmac.compare_digest(hotp(key, step).encode(), code.encode()):
+            if step > last_step:
+                return TotpCheck(step=step)
+            reused = True
+    return TotpCheck(step=None, reused=reused)
+
+
+def otpauth_uri(secret_b32: str, username: str, *, issuer: str = TOTP_ISSUER) -> str:
+    """The otpauth:// URI an authenticator app scans (Key Uri Format)."""
+    label = quote(f"{issuer}:{username}")
+    query = urlencode(
+        {
+            "secret": secret_b32,
+            "issuer": issuer,
+            "algorithm": "SHA1",
+            "digits": TOTP_DIGITS,
+            "period": TOTP_STEP_SECONDS,
+        }
+    )
+    return f"otpauth://totp/{label}?{query}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit chain (reliability.md G2): each row's hash = HMAC-SM3(prev_hash || canonical row)
+# ---------------------------------------------------------------------------------------------
+
+AUDIT_GENESIS_HASH: Final = "0" * 64
+AUDIT_RESULTS: Final = frozenset({"success", "failure", "denied"})
+
+
+def audit_details_json(details: Mapping[str, AuditValue]) -> str:
+    """Canonical JSON of the details: sorted keys, no spaces, UTF-8 kept (what is stored and hashed)."""
+    for key, value in details.items():
+        if value is not None and not isinstance(value, str | int | bool):
+            raise TypeError(f"audit detail {key!r} must be str, int, bool or None")
+    return json.dumps(dict(details), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def audit_chain_message(
+    prev_hash: str,
+    *,
+    seq: int,
+    occurred_at: datetime,
+    actor: str,
+    actor_id: int | None,
+    ip: str | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    result: str,
+    reason: str | None,
+    details_json: str,
+) -> bytes:
+    """The bytes the chain HMAC covers: the previous hash, then the row as canonical JSON.
+
+    The sequence number is inside, so swapping two rows breaks the chain as surely as editing one.
+    """
+    if occurred_at.tzinfo is None:
+        raise ValueError("audit timestamps are aware UTC datetimes")
+    row = {
+        "seq": seq,
+        "occurred_at": occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "actor": actor,
+        "actor_id": actor_id,
+        "ip": ip,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "result": result,
+        "reason": reason,
+        "details": details_json,
+    }
+    canonical = json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return prev_hash.encode("ascii") + b"\n" + canonical.encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class ChainVerdict:
+    """What verifying the audit chain found: ok, how many rows, and the first bad one."""
+
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str = "ok"  # ok | hash_mismatch | prev_hash_mismatch | missing | truncated | head_mismatch
+
+    def require_ok(self) -> None:
+        """Raise InvariantViolation("audit_chain_broken") unless the chain verified."""
+        if not self.ok:
+            raise InvariantViolation("audit_chain_broken", seq=self.first_broken_seq, reason=self.reason)

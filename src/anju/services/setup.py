@@ -58,15 +58,15 @@ def initialise(uow_factory: UnitOfWorkFactory, *, business_date: date, reference
 # Demo operators: (username, display name, role, password, TOTP secret, branch code or None for
 # centre-wide). The same table is in README.md; a test keeps them in step.
 DEMO_OPERATORS: tuple[tuple[str, str, str, str, str, str | None], ...] = (
-    ("clerk", "王柜员", Role.COUNTER_CLERK, "Clerk#2026", "ANJUDEMOCLERK234", "01"),
-    ("reviewer", "李复核", Role.REVIEWER, "Review#2026", "ANJUDEMOREVIEW23", "01"),
-    ("approver", "张审批", Role.APPROVER, "Approve#2026", "ANJUDEMOAPPROVE2", None),
-    ("finance", "赵会计", Role.FINANCE, "Finance#2026", "ANJUDEMOFINANCE2", None),
-    ("auditor", "钱稽核", Role.AUDITOR, "Auditor#2026", "ANJUDEMOAUDITOR2", None),
-    ("manager", "孙主任", Role.MANAGER, "Manager#2026", "ANJUDEMOMANAGER2", None),
-    ("sysadmin", "周系统", Role.SYSTEM_ADMIN, "Sysadmin#2026", "ANJUDEMOSYSADMN2", None),
-    ("secadmin", "吴安全", Role.SECURITY_ADMIN, "Secadmin#2026", "ANJUDEMOSECADMN2", None),
-    ("auditadmin", "郑审计", Role.AUDIT_ADMIN, "Auditadm#2026", "ANJUDEMOAUDADMN2", None),
+    ("clerk", "王柜员", Role.COUNTER_CLERK, "Guimian#2026", "ANJUDEMOCLERK234", "01"),
+    ("reviewer", "李复核", Role.REVIEWER, "Fuhe#2026a", "ANJUDEMOREVIEW23", "01"),
+    ("approver", "张审批", Role.APPROVER, "Shenpi#2026", "ANJUDEMOAPPROVE2", None),
+    ("finance", "赵会计", Role.FINANCE, "Caiwu#2026", "ANJUDEMOFINANCE2", None),
+    ("auditor", "钱稽核", Role.AUDITOR, "Jihe#2026a", "ANJUDEMOAUDITOR2", None),
+    ("manager", "孙主任", Role.MANAGER, "Lingdao#2026", "ANJUDEMOMANAGER2", None),
+    ("sysadmin", "周系统", Role.SYSTEM_ADMIN, "Xitong#2026", "ANJUDEMOSYSADMN2", None),
+    ("secadmin", "吴安全", Role.SECURITY_ADMIN, "Anquan#2026", "ANJUDEMOSECADMN2", None),
+    ("auditadmin", "郑审计", Role.AUDIT_ADMIN, "Shenji#2026", "ANJUDEMOAUDADMN2", None),
 )
 
 

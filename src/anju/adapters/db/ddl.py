@@ -27,11 +27,17 @@ def register_ddl(ddl: DialectDDL) -> None:
         DDL_REGISTRY.append(ddl)
 
 
-def install_ddl(conn: Connection) -> None:
+def install_ddl(conn: Connection, names: list[str] | None = None) -> None:
+    """Install the registered DDL, or only the named entries (a migration names what it adds)."""
+    from anju.adapters.db import tables  # noqa: F401 - registers every table and its DDL
+
     dialect = conn.dialect.name
     for ddl in DDL_REGISTRY:
+        if names is not None and ddl.name not in names:
+            continue
         for statement in ddl.sqlite if dialect == "sqlite" else ddl.postgresql:
-            conn.exec_driver_sql(statement)
+            # psycopg reads % as a placeholder even with no parameters (plpgsql RAISE uses it).
+            conn.exec_driver_sql(statement.replace("%", "%%") if dialect == "postgresql" else statement)
 
 
 def create_schema(engine: Engine) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -88,6 +89,18 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._tx.rollback()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            raise
+        else:
+            nested.commit()
 
     def now_utc(self) -> datetime:
         return self._deps.clock.now_utc()

@@ -6,22 +6,44 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.expression import Executable
 
 from anju.adapters.db.tables.common import idempotency_record, number_sequence
 from anju.errors import Conflict
 from anju.services.ports import IdempotencyClaim, StoredResponse
 
 
-def insert_ignoring_duplicates(conn: Connection, table: Table, values: dict[str, Any]) -> Executable:
-    """INSERT ... ON CONFLICT DO NOTHING on either database (rowcount tells who won)."""
+def _on_conflict_do_nothing(
+    conn: Connection, table: Table, values: dict[str, Any], index_elements: list[str] | None
+) -> Any:
     if conn.dialect.name == "postgresql":
-        return pg_insert(table).values(**values).on_conflict_do_nothing()
-    return sqlite_insert(table).values(**values).on_conflict_do_nothing()
+        return pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=index_elements)
+
+
+def insert_if_absent(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on either database; True if this call inserted the row.
+
+    RETURNING tells who won: psycopg reports no reliable rowcount for an INSERT here.
+    """
+    stmt = _on_conflict_do_nothing(conn, table, values, None)
+    return conn.execute(stmt.returning(literal_column("1"))).first() is not None
+
+
+def insert_on_unique(
+    conn: Connection, table: Table, values: dict[str, Any], unique_column: str
+) -> int | None:
+    """INSERT ... ON CONFLICT (unique_column) DO NOTHING RETURNING id: the new id, or None if taken.
+
+    Only that column's conflict is absorbed; any other constraint still raises, so a `None` always
+    means "the key is taken" and never hides another problem.
+    """
+    stmt = _on_conflict_do_nothing(conn, table, values, [unique_column])
+    row = conn.execute(stmt.returning(table.c.id)).first()
+    return None if row is None else int(row[0])
 
 
 class IdempotencyConflict(Conflict):
@@ -42,10 +64,7 @@ class SqlSequenceRepository:
         ).first()
         if row is not None:
             return int(row[0])
-        inserted = self._conn.execute(
-            insert(number_sequence).values(name=name, last_value=1).prefix_with("OR IGNORE", dialect="sqlite")
-        )
-        if inserted.rowcount == 1:
+        if insert_if_absent(self._conn, number_sequence, {"name": name, "last_value": 1}):
             return 1
         return self.next_value(name)  # pragma: no cover - lost a race to create the row
 
@@ -62,9 +81,8 @@ class SqlIdempotencyRepository:
             "fingerprint": claim.fingerprint,
             "created_at": now,
         }
-        stmt = insert_ignoring_duplicates(self._conn, t, values)
         # On PostgreSQL a concurrent claim of the same key waits here for the first to finish.
-        if self._conn.execute(stmt).rowcount == 1:
+        if insert_if_absent(self._conn, t, values):
             return None
         row = self._conn.execute(
             select(t.c.fingerprint, t.c.response_status, t.c.response_body).where(

@@ -1,0 +1,217 @@
+"""The one dependency every route declares: authentication, CSRF and exactly one permission.
+
+A route says `session: Session = requires(Permission.LEDGER_VIEW)` (or `public()`); the guard
+resolves the session from the `anju_session` cookie on the server, checks the CSRF token on every
+state-changing request, and refuses an actor without the permission. `route_permissions(app)`
+reads the declarations back from the route table, so a test (and `create_app` itself) refuses a
+route that declares none, or more than one.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from anju.domain.security import Permission
+from anju.errors import AuthenticationFailed, PermissionDenied
+from anju.http.context import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    Session,
+    client_ip,
+    container_of,
+    session_of,
+)
+from anju.services import auth
+from anju.services.ports import UnitOfWork
+from anju.services.runner import run
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_TOKEN_LENGTH = 256
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class CsrfFailed(PermissionDenied):
+    """A state-changing request without this session's CSRF token, or from another site."""
+
+
+class RoutePermissionError(Exception):
+    """A route declares no permission, or more than one (a build-time error, never a response)."""
+
+
+def all_permissions() -> frozenset[str]:
+    return frozenset(
+        value for name, value in vars(Permission).items() if name.isupper() and isinstance(value, str)
+    )
+
+
+class Guard:
+    """The dependency behind `requires` and `public`: one per route, naming one permission."""
+
+    def __init__(self, permission: str, *, allow_password_change_due: bool = False) -> None:
+        if permission not in all_permissions():
+            raise RoutePermissionError(f"unknown permission {permission!r}")
+        self.permission = permission
+        # Only the pages that change the password or end the session let a due password through.
+        self.allow_password_change_due = allow_password_change_due
+
+    def __repr__(self) -> str:
+        return f"Guard({self.permission!r})"
+
+    async def __call__(self, request: Request) -> Session | None:
+        request.state.permission = self.permission
+        unsafe = request.method not in SAFE_METHODS
+        if unsafe:
+            check_origin(request)
+        if self.permission == Permission.PUBLIC:
+            return None
+        session = await current_session(request, allow_password_change_due=self.allow_password_change_due)
+        if unsafe:
+            await check_csrf(request, session)
+        session.actor.require(self.permission)
+        return session
+
+
+def requires(permission: str, *, allow_password_change_due: bool = False) -> Any:
+    """Declare the route's permission; the parameter receives the resolved `Session`."""
+    return Depends(Guard(permission, allow_password_change_due=allow_password_change_due))
+
+
+def public() -> Any:
+    """Declare the route open to everyone (login page, health, API docs)."""
+    return Depends(Guard(Permission.PUBLIC))
+
+
+async def current_session(request: Request, *, allow_password_change_due: bool = False) -> Session:
+    """The caller's session, resolved on the server; raises AuthenticationFailed without one.
+
+    While the password must be changed (initial or expired), the session serves only the routes
+    that allow it; others get PermissionDenied password_change_required / password_expired.
+    """
+    cached = session_of(request)
+    if cached is not None:
+        return cached
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise AuthenticationFailed("not_authenticated")
+    container = container_of(request)
+    settings = container.settings
+    ip = client_ip(request)
+
+    def body(uow: UnitOfWork) -> Session:
+        actor = auth.resolve_session(
+            uow,
+            token,
+            ip,
+            idle_minutes=settings.session_idle_minutes,
+            absolute_hours=settings.session_absolute_hours,
+            allow_password_change_due=allow_password_change_due,
+        )
+        csrf_token = auth.session_csrf_token(
+            uow,
+            token,
+            idle_minutes=settings.session_idle_minutes,
+            absolute_hours=settings.session_absolute_hours,
+        )
+        return Session(actor=actor, token=token, csrf_token=csrf_token)
+
+    session = await run_in_threadpool(run, container.uow, body)
+    request.state.session = session
+    return session
+
+
+async def optional_session(request: Request) -> Session | None:
+    """The session if the caller has a valid one (the login page redirects a logged-in user)."""
+    try:
+        return await current_session(request)
+    except (AuthenticationFailed, PermissionDenied):
+        return None
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a state-changing request a browser marks as coming from another site."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise CsrfFailed("csrf_failed")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    if origin == "null" or urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise CsrfFailed("csrf_failed")
+
+
+async def check_csrf(request: Request, session: Session) -> None:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        value = (await request.form()).get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise CsrfFailed("csrf_failed")
+
+
+# --- the route table -----------------------------------------------------------------------------
+
+
+def _calls(dependant: Dependant | None) -> Iterator[object]:
+    for sub in dependant.dependencies if dependant is not None else ():
+        yield sub.call
+        yield from _calls(sub)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEntry:
+    """One route as served: effective path (with prefixes), methods and dependency tree."""
+
+    path: str
+    methods: frozenset[str]
+    dependant: Dependant | None
+
+    def calls(self) -> Iterator[object]:
+        return _calls(self.dependant)
+
+    def permissions(self) -> list[str]:
+        return [call.permission for call in self.calls() if isinstance(call, Guard)]
+
+
+def route_entries(app: FastAPI) -> tuple[list[RouteEntry], list[str]]:
+    """Every served route, and a description of each route that is neither an API route nor static."""
+    entries: list[RouteEntry] = []
+    strays: list[str] = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount) and isinstance(route.app, StaticFiles):
+            continue
+        if not isinstance(route, APIRoute):
+            strays.append(f"{context.path!r}: not a guarded API route")
+            continue
+        entries.append(RouteEntry(str(context.path), frozenset(context.methods or ()), context.dependant))
+    return entries, strays
+
+
+def route_permissions(app: FastAPI) -> dict[tuple[str, str], str]:
+    """{(method, path): permission} for every route; raises if any route lacks exactly one.
+
+    Static file mounts are the only routes without a guard: they serve public assets.
+    """
+    entries, problems = route_entries(app)
+    table: dict[tuple[str, str], str] = {}
+    for entry in entries:
+        declared = entry.permissions()
+        if len(declared) != 1:
+            problems.append(f"{sorted(entry.methods)} {entry.path}: declares {declared or 'no permission'}")
+            continue
+        for method in sorted(entry.methods):
+            table[(method, entry.path)] = declared[0]
+    if problems:
+        raise RoutePermissionError("; ".join(problems))
+    return table

@@ -1,0 +1,245 @@
+"""Posting rules: which accounts a business event debits and credits (rules.md §7.2, typical entries).
+
+This is the only module of business code that names account codes: services call these functions
+and hand the draft to `uow.ledger.post`. Each function is small and returns a balanced draft; an
+event that cannot balance cannot be built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from anju.ledger.balances import Side
+from anju.ledger.chart import AccountKind
+from anju.ledger.entries import AccountRef, Posting, VoucherDraft
+from anju.money import Money
+
+
+class GL:
+    """Account codes by business meaning (the chart itself is in ledger/chart.py)."""
+
+    BANK_DEPOSITS: Final = "101"  # parent: post to the 101xx leaf of the centre bank account
+    VALUE_ADDED_INCOME_DEPOSITS: Final = "102"
+    INTEREST_RECEIVABLE: Final = "111"
+    OTHER_RECEIVABLES: Final = "119"
+    ENTRUSTED_LOANS: Final = "121"
+    OVERDUE_LOANS: Final = "122"
+    NATIONAL_BONDS: Final = "124"
+    MEMBER_DEPOSITS: Final = "201"
+    INTEREST_PAYABLE: Final = "211"
+    LOW_RENT_HOUSING_PAYABLE: Final = "21402"
+    UNIT_SUSPENSE: Final = "21901"
+    MANAGEMENT_COSTS_PAYABLE: Final = "21902"
+    OTHER_PAYABLES: Final = "21999"
+    LOAN_RISK_RESERVE: Final = "301"
+    VALUE_ADDED_INCOME: Final = "311"
+    PROVISION_RISK_RESERVE: Final = "32101"
+    PROVISION_MANAGEMENT_COSTS: Final = "32102"
+    PROVISION_LOW_RENT_HOUSING: Final = "32103"
+    UNDISTRIBUTED_INCOME: Final = "32104"
+    INCOME_DEPOSIT_INTEREST: Final = "40101"
+    INCOME_VAI_DEPOSIT_INTEREST: Final = "40102"
+    INCOME_LOAN_INTEREST: Final = "40103"
+    INCOME_BOND_INTEREST: Final = "40104"
+    INCOME_OTHER: Final = "40105"
+    EXPENSE_MEMBER_INTEREST: Final = "41101"
+    EXPENSE_COLLECTION_FEES: Final = "41102"
+    EXPENSE_LOAN_FEES: Final = "41103"
+    EXPENSE_OTHER: Final = "41199"
+
+
+class BusinessType:
+    """归集和提取业务类型 (GJHTQYWLX, data-standard.md): printed on personal statements."""
+
+    REMITTANCE: Final = "01"  # 汇缴
+    BACK_PAYMENT: Final = "02"  # 补缴
+    INTERNAL_TRANSFER: Final = "06"  # 内部转移
+    TRANSFER_OUT: Final = "07"  # 外部转出
+    TRANSFER_IN: Final = "08"  # 外部转入
+    ANNUAL_INTEREST: Final = "09"  # 年终结息
+    PARTIAL_WITHDRAWAL: Final = "11"  # 部分提取
+    CLOSING_WITHDRAWAL: Final = "12"  # 销户提取
+    OTHER: Final = "99"
+
+
+@dataclass(frozen=True, slots=True)
+class SubledgerSpec:
+    """Where a new sub-ledger account goes and the lowest balance it may reach."""
+
+    gl_code: str
+    kind: AccountKind
+    floor: Money | None
+
+
+MEMBER_ACCOUNT: Final = SubledgerSpec(GL.MEMBER_DEPOSITS, AccountKind.MEMBER_DEPOSIT, Money.ZERO)
+UNIT_SUSPENSE_ACCOUNT: Final = SubledgerSpec(GL.UNIT_SUSPENSE, AccountKind.UNIT_SUSPENSE, Money.ZERO)
+LOAN_ACCOUNT: Final = SubledgerSpec(GL.ENTRUSTED_LOANS, AccountKind.LOAN, Money.ZERO)
+
+MANUAL_SOURCE: Final = "manual"
+
+
+def manual_voucher(
+    *,
+    source_ref: str,
+    business_date: date,
+    value_date: date,
+    memo: str,
+    lines: Sequence[tuple[AccountRef, Side, Money]],
+) -> VoucherDraft:
+    """A voucher keyed in by the finance department (手工凭证)."""
+    return VoucherDraft(
+        source=MANUAL_SOURCE,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=tuple(Posting(account, side, amount) for account, side, amount in lines),
+        kind="manual",
+    )
+
+
+def remittance_credit(
+    *,
+    source: str,
+    source_ref: str,
+    bank: AccountRef,
+    credits: Sequence[tuple[str, Money]],
+    business_date: date,
+    value_date: date,
+    memo: str,
+    business_type: str = BusinessType.REMITTANCE,
+    kind: str = "remittance",
+) -> VoucherDraft:
+    """Money received at a centre bank account, credited to members: Dr 101xx / Cr 201 each.
+
+    Also serves back-payments and transfers-in (pass their business type and kind).
+    """
+    member_lines = tuple(
+        Posting(AccountRef.ledger(account_no), Side.CREDIT, amount, business_type)
+        for account_no, amount in credits
+    )
+    received = Money(sum(line.amount.fen for line in member_lines))
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(Posting(bank, Side.DEBIT, received), *member_lines),
+        kind=kind,
+    )
+
+
+def withdrawal(
+    *,
+    source: str,
+    source_ref: str,
+    member_account_no: str,
+    bank: AccountRef,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+    business_type: str = BusinessType.PARTIAL_WITHDRAWAL,
+    kind: str = "withdrawal",
+) -> VoucherDraft:
+    """Money paid out of a member's account through a centre bank account: Dr 201 / Cr 101xx.
+
+    Also serves transfers-out (pass their business type and kind).
+    """
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(
+            Posting(AccountRef.ledger(member_account_no), Side.DEBIT, amount, business_type),
+            Posting(bank, Side.CREDIT, amount),
+        ),
+        kind=kind,
+    )
+
+
+def suspense_receipt(
+    *,
+    source: str,
+    source_ref: str,
+    bank: AccountRef,
+    suspense_account_no: str,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+) -> VoucherDraft:
+    """Unit money received but not yet allocated (暂收): Dr 101xx / Cr 21901 unit suspense."""
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(
+            Posting(bank, Side.DEBIT, amount),
+            Posting(AccountRef.ledger(suspense_account_no), Side.CREDIT, amount),
+        ),
+        kind="suspense_receipt",
+    )
+
+
+def suspense_allocation(
+    *,
+    source: str,
+    source_ref: str,
+    suspense_account_no: str,
+    credits: Sequence[tuple[str, Money]],
+    business_date: date,
+    value_date: date,
+    memo: str,
+    business_type: str = BusinessType.REMITTANCE,
+) -> VoucherDraft:
+    """Allocate a unit's suspense money to its members: Dr 21901 unit suspense / Cr 201 each."""
+    member_lines = tuple(
+        Posting(AccountRef.ledger(account_no), Side.CREDIT, amount, business_type)
+        for account_no, amount in credits
+    )
+    allocated = Money(sum(line.amount.fen for line in member_lines))
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(Posting(AccountRef.ledger(suspense_account_no), Side.DEBIT, allocated), *member_lines),
+        kind="suspense_allocation",
+    )
+
+
+def member_transfer(
+    *,
+    source: str,
+    source_ref: str,
+    from_account_no: str,
+    to_account_no: str,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+) -> VoucherDraft:
+    """Move money between two member accounts in the centre (内部转移, merge): Dr 201 / Cr 201."""
+    business_type = BusinessType.INTERNAL_TRANSFER
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(
+            Posting(AccountRef.ledger(from_account_no), Side.DEBIT, amount, business_type),
+            Posting(AccountRef.ledger(to_account_no), Side.CREDIT, amount, business_type),
+        ),
+        kind="member_transfer",
+    )

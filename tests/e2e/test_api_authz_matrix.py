@@ -1,0 +1,92 @@
+"""The authorisation matrix, generated from the route table (reliability.md A1).
+
+Every route × every role: a role without the route's permission gets 403 and nothing else; a
+role with it never gets 403; nobody without a session gets in. A new route joins the matrix by
+itself, so it cannot ship unguarded.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from anju.domain.security import Actor, Permission
+from anju.http.guard import route_permissions
+from tests.e2e.conftest import STAFF
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+# Routes that end or change the caller's own session: covered by their own tests.
+SESSION_ROUTES = {("POST", "/logout"), ("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/password")}
+
+
+def concrete(path: str, voucher_no: str) -> str:
+    return re.sub(r"\{voucher_no\}", voucher_no, path)
+
+
+def call(client: Any, method: str, path: str) -> Any:
+    if method == "GET":
+        return client.get(path)
+    if path.startswith("/api/"):
+        return client.send(method, path, {})
+    return client.http.request(method, path, data={"csrf_token": client.csrf})
+
+
+@pytest.fixture
+def voucher_no(make_client: Any) -> str:
+    finance = make_client("finance1")
+    reply = finance.post(
+        "/api/v1/ledger/vouchers",
+        {
+            "memo": "矩阵",
+            "lines": [
+                {"gl_code": "10101", "side": "debit", "amount": "1.00"},
+                {"gl_code": "21999", "side": "credit", "amount": "1.00"},
+            ],
+        },
+    )
+    assert reply.status_code == 201
+    return str(reply.json()["voucher_no"])
+
+
+def test_every_route_for_every_role(app: FastAPI, make_client: Any, voucher_no: str) -> None:
+    table = route_permissions(app)
+    checked = 0
+    for username, staff in STAFF.items():
+        client = make_client(username)
+        actor = Actor(username=username, roles=frozenset({staff.role}))
+        for (method, path), permission in sorted(table.items()):
+            if permission == Permission.PUBLIC or (method, path) in SESSION_ROUTES:
+                continue
+            reply = call(client, method, concrete(path, voucher_no))
+            where = f"{username} {method} {path} -> {reply.status_code} {reply.text[:200]}"
+            if actor.has(permission):
+                assert reply.status_code != 403, where
+                assert reply.status_code < 500, where
+            else:
+                assert reply.status_code == 403, where
+                if path.startswith("/api/"):
+                    assert reply.json()["code"] == "permission_denied", where
+                    assert set(reply.json()) == {"code", "message", "details"}
+                else:
+                    assert "403 · 无权访问" in reply.text, where
+            checked += 1
+    assert checked > 250
+
+
+def test_no_route_opens_without_a_session(app: FastAPI, make_client: Any, voucher_no: str) -> None:
+    anonymous = make_client()
+    for (method, path), permission in sorted(route_permissions(app).items()):
+        if permission == Permission.PUBLIC:
+            continue
+        reply = call(anonymous, method, concrete(path, voucher_no))
+        where = f"{method} {path} -> {reply.status_code}"
+        if path.startswith("/api/"):
+            assert reply.status_code == 401, where
+            assert reply.json()["code"] == "not_authenticated", where
+        elif method == "GET":
+            assert reply.status_code == 200 and reply.url.path == "/login", where  # redirected to log in
+        else:
+            assert reply.status_code in {401, 403}, where
