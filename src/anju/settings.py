@@ -8,6 +8,8 @@ ANJU_COOKIE_SECURE     "false" only for plain-http development behind no proxy (
 ANJU_SESSION_IDLE_MINUTES  staff session idle timeout (default 15, 等保三级)
 ANJU_PASSWORD_ITERATIONS   PBKDF2-HMAC-SM3 iterations for new password hashes (default 200000;
                            tests use fewer to run fast; existing hashes keep their own count)
+ANJU_UPLOAD_MAX_MB     largest file upload (Excel rosters, wage-base sheets), in MiB (default 20)
+ANJU_EXCEL_MAX_ROWS    most data rows an uploaded sheet may have (default 100000)
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Settings:
     session_absolute_hours: int
     bank_sim_url: str | None
     password_iterations: int = 200_000
+    upload_max_mb: int = 20
+    excel_max_rows: int = 100_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -56,4 +60,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_absolute_hours=int(source.get("ANJU_SESSION_ABSOLUTE_HOURS") or 8),
         bank_sim_url=source.get("ANJU_BANK_URL") or None,
         password_iterations=int(source.get("ANJU_PASSWORD_ITERATIONS") or 200_000),
+        upload_max_mb=int(source.get("ANJU_UPLOAD_MAX_MB") or 20),
+        excel_max_rows=int(source.get("ANJU_EXCEL_MAX_ROWS") or 100_000),
     )

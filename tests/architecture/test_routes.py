@@ -18,7 +18,15 @@ from anju.api.app import create_app
 from anju.api.auth import IDEMPOTENCY_EXEMPT
 from anju.bootstrap import Container
 from anju.domain.security import Permission
-from anju.http.guard import RoutePermissionError, all_permissions, requires, route_entries, route_permissions
+from anju.http.guard import (
+    Guard,
+    RoutePermissionError,
+    all_permissions,
+    is_public_query,
+    requires,
+    route_entries,
+    route_permissions,
+)
 from anju.http.idempotency import is_idempotent_call
 from anju.settings import load_settings
 from anju.web.nav import NAV
@@ -33,6 +41,21 @@ PUBLIC_ROUTES = {
     ("GET", "/openapi.json"),
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/auth/login"),
+    ("GET", "/calculator"),
+    *{
+        ("POST", "/calculator/schedule"),
+        ("POST", "/calculator/limit"),
+        ("POST", "/api/v1/loan-calculator/schedule"),
+        ("POST", "/api/v1/loan-calculator/limit"),
+    },
+}
+# Public computations declared with public_query(): read-only, so POST without Idempotency-Key or
+# CSRF token, and rate-limited per IP. Adding one is a security decision too.
+PUBLIC_QUERY_ROUTES = {
+    ("POST", "/calculator/schedule"),
+    ("POST", "/calculator/limit"),
+    ("POST", "/api/v1/loan-calculator/schedule"),
+    ("POST", "/api/v1/loan-calculator/limit"),
 }
 
 
@@ -103,13 +126,23 @@ def test_every_mutating_api_route_takes_an_idempotency_key(app: FastAPI) -> None
         if not entry.path.startswith("/api/v1/"):
             continue
         for method in entry.methods & MUTATING:
-            idempotent = any(is_idempotent_call(call) for call in entry.calls())
+            idempotent = any(is_idempotent_call(call) or is_public_query(call) for call in entry.calls())
             if not idempotent and (method, entry.path) not in IDEMPOTENCY_EXEMPT:
                 missing.append((method, entry.path))
     assert missing == []
     assert len(entries) > 30
     mutating = {(m, e.path) for e in entries if e.path.startswith("/api/v1/") for m in e.methods & MUTATING}
     assert set(IDEMPOTENCY_EXEMPT) <= mutating  # no stale exemption
+
+
+def test_only_the_allow_listed_routes_are_public_queries(app: FastAPI) -> None:
+    entries, _ = route_entries(app)
+    queries = {(m, e.path) for e in entries for m in e.methods if any(is_public_query(c) for c in e.calls())}
+    assert queries == PUBLIC_QUERY_ROUTES
+    assert PUBLIC_QUERY_ROUTES <= PUBLIC_ROUTES
+    # A query is public by construction: no staff route can shed its CSRF check this way.
+    with pytest.raises(RoutePermissionError):
+        Guard(Permission.LEDGER_VIEW, query=True)
 
 
 def test_navigation_asks_for_the_permission_its_page_declares(app: FastAPI) -> None:

@@ -50,3 +50,18 @@ def test_paging_bounds(make_client: Any) -> None:
     assert auditadmin.get("/api/v1/audit", params={"limit": 501}).status_code == 422
     assert auditadmin.get("/api/v1/audit", params={"offset": -1}).status_code == 422
     assert auditadmin.get("/api/v1/audit", params={"limit": 1}).status_code == 200
+
+
+def test_refused_requests_are_audited(make_client: Any) -> None:
+    clerk = make_client("clerk01")
+    assert clerk.get("/api/v1/audit").status_code == 403
+    assert clerk.post("/api/v1/org/banks", {"code": "301", "name": "交通银行"}).status_code == 403
+    assert clerk.post("/api/v1/auth/logout", key=None, csrf="forged").status_code == 403
+    log = make_client("auditadmin").get("/api/v1/audit", params={"action": "security.access_denied"}).json()
+    refused = {(e["actor"], e["object_id"], e["reason"], e["result"]) for e in log}
+    assert refused == {
+        ("clerk01", "GET /api/v1/audit", "permission_denied", "denied"),
+        ("clerk01", "POST /api/v1/org/banks", "permission_denied", "denied"),
+        ("clerk01", "POST /api/v1/auth/logout", "csrf_failed", "denied"),
+    }
+    assert {e["details"]["permission"] for e in log} == {"audit.view", "org.manage", "authenticated"}

@@ -161,3 +161,13 @@ def test_a_new_login_rotates_the_session(make_client: Any) -> None:
     stale.http.cookies.set(SESSION_COOKIE, old)
     assert stale.get("/api/v1/auth/session").status_code == 401
     assert client.get("/api/v1/auth/session").status_code == 200
+
+
+def test_an_idle_session_expires(make_client: Any, clock: Any) -> None:
+    finance = make_client("finance1")
+    clock.advance(minutes=14)
+    assert finance.get("/api/v1/auth/session").status_code == 200  # activity keeps it alive ...
+    clock.advance(minutes=15, seconds=1)
+    expired = finance.get("/api/v1/auth/session")  # ... 15 idle minutes end it
+    assert expired.status_code == 401
+    assert expired.json() == {"code": "session_expired", "message": "登录已超时，请重新登录", "details": {}}

@@ -103,3 +103,20 @@ def test_operator_secrets_are_not_kept_for_replays(make_client: Any) -> None:
     assert replay.json()["initial_password"] is None
     assert replay.json()["totp_secret"] is None
     assert first.json()["initial_password"] not in replay.text
+
+
+def test_stored_replies_hold_no_secret(make_client: Any, seeded: Any) -> None:
+    from sqlalchemy import text
+
+    secadmin = make_client("secadmin")
+    body = {
+        "username": "newclerk2",
+        "display_name": "新柜员",
+        "roles": ["counter_clerk"],
+        "branch_code": "02",
+    }
+    first = secadmin.post("/api/v1/operators", body, key="operator-key-0002").json()
+    with seeded.engine.connect() as conn:
+        stored = conn.execute(text("SELECT response_body FROM idempotency_record")).scalars().all()
+    assert stored
+    assert not any(first["initial_password"] in row or first["totp_secret"] in row for row in stored)

@@ -90,7 +90,9 @@ def test_wrong_credentials_show_a_chinese_error(
     assert SESSION_COOKIE not in reply.headers.get("set-cookie", "")
 
 
-def test_locked_and_reused_codes_have_their_own_messages(browser: Browser, app: FastAPI, clock: FixedClock) -> None:
+def test_locked_and_reused_codes_have_their_own_messages(
+    browser: Browser, app: FastAPI, clock: FixedClock
+) -> None:
     code = totp_now(STAFF["finance1"].secret, clock.now_utc())
     first = browser.http.post(
         "/login", data={"username": "finance1", "password": STAFF["finance1"].password, "totp": code}
@@ -132,7 +134,9 @@ def test_the_shell_shows_who_and_the_business_date(browser: Browser) -> None:
     assert home.headers["Cache-Control"] == "no-store"
 
 
-def test_the_navigation_hides_what_the_actor_cannot_use(browser: Browser, app: FastAPI, clock: FixedClock) -> None:
+def test_the_navigation_hides_what_the_actor_cannot_use(
+    browser: Browser, app: FastAPI, clock: FixedClock
+) -> None:
     logged_in(browser, "clerk01")
     clerk_home = browser.page("/").text
     assert 'href="/ledger/chart"' in clerk_home
@@ -156,8 +160,18 @@ def test_a_forbidden_page_is_a_chinese_403(browser: Browser) -> None:
 
 def test_every_page_renders_for_its_role(browser: Browser, app: FastAPI, clock: FixedClock) -> None:
     pages = {
-        "clerk01": ["/", "/org/branches", "/org/banks", "/org/bank-accounts", "/policy", "/ledger/chart",
-                    "/ledger/vouchers", "/ledger/trial-balance", "/account/password", "/logout"],
+        "clerk01": [
+            "/",
+            "/org/branches",
+            "/org/banks",
+            "/org/bank-accounts",
+            "/policy",
+            "/ledger/chart",
+            "/ledger/vouchers",
+            "/ledger/trial-balance",
+            "/account/password",
+            "/logout",
+        ],
         "finance1": ["/ledger/vouchers/new", "/ledger/vouchers/new/line"],
         "auditadmin": ["/audit", "/audit/verify", "/operators"],
         "secadmin": ["/operators"],
@@ -247,3 +261,26 @@ def test_security_admin_sees_the_new_operators_secrets_once(browser: Browser) ->
     )
     assert clash.status_code == 409
     assert "用户名 clerk03 已存在" in clash.text
+
+
+def test_htmx_requests_get_fragments(browser: Browser) -> None:
+    logged_in(browser, "clerk01")
+    denied = browser.http.get("/audit", headers={"HX-Request": "true"})
+    assert denied.status_code == 403
+    assert denied.text.startswith('<div class="alert alert-error"')  # a fragment, not a page
+    assert "<html" not in denied.text
+    browser.http.cookies.clear()
+    expired = browser.http.get("/ledger/chart", headers={"HX-Request": "true"})
+    assert expired.headers["HX-Redirect"] == "/login?next=/ledger/chart"
+
+
+def test_audit_filters_return_just_the_results_to_htmx(browser: Browser) -> None:
+    logged_in(browser, "auditadmin")
+    reply = browser.http.get(
+        "/audit",
+        params={"action": "auth.login"},
+        headers={"HX-Request": "true", "HX-Target": "audit-results"},
+    )
+    assert reply.status_code == 200
+    assert reply.text.startswith('<div id="audit-results">')
+    assert "auth.login" in reply.text

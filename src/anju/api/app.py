@@ -15,10 +15,10 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 import anju
-from anju.api import audit, auth, calendar, docs, health, ledger, operators, org, policy
+from anju.api import audit, auth, calendar, docs, health, ledger, loan_calculator, operators, org, policy
 from anju.bootstrap import Container
 from anju.http.errors import install_error_handlers, internal_error_payload, respond
-from anju.http.guard import route_permissions
+from anju.http.guard import make_query_limiter, route_permissions
 from anju.http.middleware import SecurityMiddleware
 from anju.http.sessions import make_login_limiter
 from anju.web.rendering import STATIC_DIR, render_error_page
@@ -27,7 +27,7 @@ from anju.web.routes import web_router
 logger = logging.getLogger("anju.api")
 
 API_PREFIX = "/api/v1"
-API_ROUTERS = (health, auth, calendar, org, policy, ledger, audit, operators)
+API_ROUTERS = (health, auth, calendar, org, policy, ledger, audit, operators, loan_calculator)
 
 # (URL under /static/vendor, folder inside node_modules) — front-end packages from npm, never a CDN.
 VENDOR_PACKAGES = (
@@ -78,6 +78,7 @@ def create_app(container: Container, *, node_modules: Path | None = None) -> Fas
     )
     app.state.container = container
     app.state.login_limiter = make_login_limiter()
+    app.state.query_limiter = make_query_limiter()  # public computations (loan calculator), per IP
 
     app.include_router(docs.router)
     for module in API_ROUTERS:

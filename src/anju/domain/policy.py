@@ -65,6 +65,7 @@ _TAG_RE = re.compile(r"^[NPLE](/[NPLE])*\??$")
 _CODE_RE = re.compile(r"^[0-9A-Z]{2}$")
 _MONTH_DAY_RE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 _FACTOR_RE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?$")
+_UPLIFT_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
 class PolicyRuleViolation(RuleViolation):
@@ -439,6 +440,21 @@ class ClassificationThresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitUplift:
+    """A loan-limit uplift (额度上浮, rules.md §5.3): multi-child families, talent, green buildings.
+
+    Uplifts raise the city maximum by their percentage; several stack, up to the policy's ceiling.
+    """
+
+    code: str = field(metadata=_plain(_Kind.TEXT))  # a local code such as "multi_child"
+    name: str = field(metadata=_plain(_Kind.TEXT))
+    percent: Rate = field(metadata=_plain(_Kind.PERCENT))
+    source: str = field(metadata=_SOURCE)
+    tag: str = field(metadata=_TAG)
+    note: str = field(default="", metadata=_SOURCE)
+
+
+@dataclass(frozen=True, slots=True)
 class LoanPolicy:
     """个人住房贷款: eligibility, limits, term, rates, repricing, overdue (rules.md §5)."""
 
@@ -469,6 +485,15 @@ class LoanPolicy:
     classification: ClassificationThresholds = field(
         metadata=_plain(_Kind.TABLE, table_type=ClassificationThresholds)
     )
+    # Optional (absent in older versions): the no-unsettled-loan condition, second-home caps
+    # (None: the first-home cap applies) and the limit uplifts with their stacking ceiling.
+    no_unsettled_loan: Sourced[bool] | None = field(default=None, metadata=_param(_Kind.BOOL))
+    city_max_second_home_single: Sourced[Money] | None = field(default=None, metadata=_param(_Kind.MONEY))
+    city_max_second_home_couple: Sourced[Money] | None = field(default=None, metadata=_param(_Kind.MONEY))
+    limit_uplifts: tuple[LimitUplift, ...] = field(
+        default=(), metadata=_plain(_Kind.ROWS, table_type=LimitUplift)
+    )
+    limit_uplift_ceiling: Sourced[Rate] | None = field(default=None, metadata=_param(_Kind.PERCENT))
 
     def rate_row_on(self, day: date) -> LoanRateRow:
         row = _latest_row(self.rates, day)
@@ -482,11 +507,28 @@ class LoanPolicy:
         long_term = term_months > self.rate_tier_boundary_months.value
         return self.rate_row_on(day).pick(first_home=first_home, long_term=long_term)
 
-    def city_max(self, *, couple: bool) -> Money:
-        return (self.city_max_couple if couple else self.city_max_single).value
+    def city_max_rule(self, *, couple: bool, first_home: bool = True) -> Sourced[Money]:
+        """最高贷款额度 with its source: single or couple, and the second-home cap where one is set."""
+        if not first_home:
+            second = self.city_max_second_home_couple if couple else self.city_max_second_home_single
+            if second is not None:
+                return second
+        return self.city_max_couple if couple else self.city_max_single
+
+    def city_max(self, *, couple: bool, first_home: bool = True) -> Money:
+        return self.city_max_rule(couple=couple, first_home=first_home).value
+
+    def max_ltv_rule(self, *, first_home: bool) -> Sourced[Rate]:
+        return self.ltv_first_home if first_home else self.ltv_second_home
 
     def max_ltv(self, *, first_home: bool) -> Rate:
-        return (self.ltv_first_home if first_home else self.ltv_second_home).value
+        return self.max_ltv_rule(first_home=first_home).value
+
+    def uplift(self, code: str) -> LimitUplift:
+        for rule in self.limit_uplifts:
+            if rule.code == code:
+                return rule
+        raise PolicyRuleViolation("loan_uplift_unknown", code=code[:40])
 
     def reprices(self, term_months: int) -> bool:
         """An existing loan reprices after a rate change only if its term exceeds the minimum."""
@@ -900,6 +942,37 @@ def _validate_loan(loan: LoanPolicy) -> None:
     bounds = [t.normal_max_days, t.special_mention_max_days, t.substandard_max_days, t.doubtful_max_days]
     if any(a >= b for a, b in itertools.pairwise(bounds)):
         raise _invalid(f"{p}.classification", "各档逾期天数上限须严格递增")
+    _validate_second_home_caps(loan)
+    _validate_uplifts(loan)
+
+
+def _validate_second_home_caps(loan: LoanPolicy) -> None:
+    p = "loan"
+    single, couple = loan.city_max_second_home_single, loan.city_max_second_home_couple
+    for name, cap in (("city_max_second_home_single", single), ("city_max_second_home_couple", couple)):
+        if cap is not None and not cap.value.is_positive:
+            raise _invalid(f"{p}.{name}", "必须大于零")
+    if single is not None and couple is not None and couple.value < single.value:
+        raise _invalid(f"{p}.city_max_second_home_couple", "夫妻双方最高额度不能低于单方最高额度")
+
+
+def _validate_uplifts(loan: LoanPolicy) -> None:
+    p = "loan"
+    seen: set[str] = set()
+    for rule in loan.limit_uplifts:
+        where = f"{p}.limit_uplifts[{rule.code}]"
+        if not _UPLIFT_CODE_RE.match(rule.code):
+            raise _invalid(where, "上浮项目代码应为小写字母、数字和下划线，如 multi_child")
+        if rule.code in seen:
+            raise _invalid(where, "上浮项目代码重复")
+        seen.add(rule.code)
+        if not Decimal(0) < rule.percent.value <= Decimal(1):
+            raise _invalid(f"{where}.percent", "应大于 0% 且不超过 100%")
+    ceiling = loan.limit_uplift_ceiling
+    if loan.limit_uplifts and ceiling is None:
+        raise _invalid(f"{p}.limit_uplift_ceiling", "规定了额度上浮项目时须规定叠加上浮的上限")
+    if ceiling is not None and not Decimal(0) < ceiling.value.value <= Decimal(1):
+        raise _invalid(f"{p}.limit_uplift_ceiling", "应大于 0% 且不超过 100%")
 
 
 def _validate_accounting(a: AccountingPolicy) -> None:

@@ -40,6 +40,16 @@ class Permission:
     OPERATORS_VIEW: Final = "security.operators.view"
     OPERATORS_MANAGE: Final = "security.operators.manage"
     PERSONAL_DATA_UNMASK: Final = "personal_data.unmask"
+    # Collection (归集): units, member accounts, contributions; shared by every collection slice.
+    COLLECTION_VIEW: Final = "collection.view"  # look up units, members, cases
+    COLLECTION_MANAGE: Final = "collection.manage"  # counter business: open, change, seal, pay in
+    COLLECTION_APPROVE: Final = "collection.approve"  # review / approve collection cases
+    # Bank settlement (银行结算): sign-in, instructions, inbound money, reconciliation.
+    BANK_VIEW: Final = "bank.view"  # sign-in state, instructions, inbox, reconciliation reports
+    BANK_OPERATE: Final = "bank.operate"  # sign in/out, query instructions, fetch statements, 对账
+    BANK_RESOLVE: Final = "bank.resolve"  # settle an unknown instruction by hand after checking the bank
+    BANK_ALLOCATE: Final = "bank.allocate"  # assign unidentified money to a unit, close inbox items
+    BANK_TRANSFER: Final = "bank.transfer"  # move money between the centre's own accounts (资金调拨)
 
 
 class Role:
@@ -68,9 +78,41 @@ ROLE_LABELS: Final[dict[str, str]] = {
 
 P = Permission
 ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
-    Role.COUNTER_CLERK: frozenset({P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW}),
-    Role.REVIEWER: frozenset({P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW}),
-    Role.APPROVER: frozenset({P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW}),
+    Role.COUNTER_CLERK: frozenset(
+        {
+            P.AUTHENTICATED,
+            P.ORG_VIEW,
+            P.POLICY_VIEW,
+            P.LEDGER_VIEW,
+            P.COLLECTION_VIEW,
+            P.COLLECTION_MANAGE,
+            P.PERSONAL_DATA_UNMASK,
+            P.BANK_VIEW,
+            P.BANK_ALLOCATE,
+        }
+    ),
+    Role.REVIEWER: frozenset(
+        {
+            P.AUTHENTICATED,
+            P.ORG_VIEW,
+            P.POLICY_VIEW,
+            P.LEDGER_VIEW,
+            P.COLLECTION_VIEW,
+            P.COLLECTION_APPROVE,
+            P.BANK_VIEW,
+        }
+    ),
+    Role.APPROVER: frozenset(
+        {
+            P.AUTHENTICATED,
+            P.ORG_VIEW,
+            P.POLICY_VIEW,
+            P.LEDGER_VIEW,
+            P.COLLECTION_VIEW,
+            P.COLLECTION_APPROVE,
+            P.BANK_VIEW,
+        }
+    ),
     Role.FINANCE: frozenset(
         {
             P.AUTHENTICATED,
@@ -80,12 +122,40 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.LEDGER_POST_MANUAL,
             P.LEDGER_REVERSE,
             P.LEDGER_CHECK,
+            P.COLLECTION_VIEW,
+            P.BANK_VIEW,
+            P.BANK_OPERATE,
+            P.BANK_RESOLVE,
+            P.BANK_ALLOCATE,
+            P.BANK_TRANSFER,
         }
     ),
-    Role.AUDITOR: frozenset({P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW, P.LEDGER_CHECK}),
-    Role.MANAGER: frozenset({P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW}),
+    Role.AUDITOR: frozenset(
+        {
+            P.AUTHENTICATED,
+            P.ORG_VIEW,
+            P.POLICY_VIEW,
+            P.LEDGER_VIEW,
+            P.LEDGER_CHECK,
+            P.COLLECTION_VIEW,
+            P.BANK_VIEW,
+        }
+    ),
+    Role.MANAGER: frozenset(
+        {P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW, P.COLLECTION_VIEW, P.BANK_VIEW}
+    ),
     Role.SYSTEM_ADMIN: frozenset(
-        {P.AUTHENTICATED, P.ORG_VIEW, P.ORG_MANAGE, P.POLICY_VIEW, P.POLICY_MANAGE, P.EOD_RUN, P.LEDGER_CHECK}
+        {
+            P.AUTHENTICATED,
+            P.ORG_VIEW,
+            P.ORG_MANAGE,
+            P.POLICY_VIEW,
+            P.POLICY_MANAGE,
+            P.EOD_RUN,
+            P.LEDGER_CHECK,
+            P.BANK_VIEW,
+            P.BANK_OPERATE,
+        }
     ),
     Role.SECURITY_ADMIN: frozenset({P.AUTHENTICATED, P.OPERATORS_VIEW, P.OPERATORS_MANAGE}),
     Role.AUDIT_ADMIN: frozenset({P.AUTHENTICATED, P.AUDIT_VIEW, P.OPERATORS_VIEW}),

@@ -5,6 +5,12 @@ resolves the session from the `anju_session` cookie on the server, checks the CS
 state-changing request, and refuses an actor without the permission. `route_permissions(app)`
 reads the declarations back from the route table, so a test (and `create_app` itself) refuses a
 route that declares none, or more than one.
+
+`public_query()` declares a public computation sent by POST (the loan calculator: its inputs do
+not belong in a URL or an access log) that changes nothing: no session, so no CSRF token to check
+(the same-site Origin check still applies), and no Idempotency-Key, because replaying it has no
+effect to repeat. In exchange every call is counted against a per-IP rate limit. Such a route
+must only read (`services.runner.read`); tests/architecture lists every one of them.
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request
@@ -22,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from anju.domain.security import Permission
+from anju.domain.security import AuditEvent, Permission
 from anju.errors import AuthenticationFailed, PermissionDenied
 from anju.http.context import (
     CSRF_FIELD,
@@ -33,13 +40,16 @@ from anju.http.context import (
     container_of,
     session_of,
 )
-from anju.services import auth
+from anju.http.ratelimit import SlidingWindowLimiter, TooManyRequests
+from anju.services import audit, auth
 from anju.services.ports import UnitOfWork
 from anju.services.runner import run
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_TOKEN_LENGTH = 256
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+PUBLIC_QUERIES_PER_IP: Final = 60  # a person using the calculator needs a few a minute
+PUBLIC_QUERY_WINDOW: Final = timedelta(minutes=1)
 
 
 class CsrfFailed(PermissionDenied):
@@ -59,15 +69,19 @@ def all_permissions() -> frozenset[str]:
 class Guard:
     """The dependency behind `requires` and `public`: one per route, naming one permission."""
 
-    def __init__(self, permission: str, *, allow_password_change_due: bool = False) -> None:
+    def __init__(self, permission: str, *, allow_password_change_due: bool = False, query: bool = False) -> None:
         if permission not in all_permissions():
             raise RoutePermissionError(f"unknown permission {permission!r}")
+        if query and permission != Permission.PUBLIC:
+            raise RoutePermissionError("only a public route is declared a side-effect-free query")
         self.permission = permission
         # Only the pages that change the password or end the session let a due password through.
         self.allow_password_change_due = allow_password_change_due
+        # A public computation: read-only, exempt from Idempotency-Key, rate-limited per IP.
+        self.query = query
 
     def __repr__(self) -> str:
-        return f"Guard({self.permission!r})"
+        return f"Guard({self.permission!r}, query=True)" if self.query else f"Guard({self.permission!r})"
 
     async def __call__(self, request: Request) -> Session | None:
         request.state.permission = self.permission
@@ -75,11 +89,17 @@ class Guard:
         if unsafe:
             check_origin(request)
         if self.permission == Permission.PUBLIC:
+            if self.query:
+                limit_public_query(request)
             return None
         session = await current_session(request, allow_password_change_due=self.allow_password_change_due)
-        if unsafe:
-            await check_csrf(request, session)
-        session.actor.require(self.permission)
+        try:
+            if unsafe:
+                await check_csrf(request, session)
+            session.actor.require(self.permission)
+        except PermissionDenied as refused:
+            await run_in_threadpool(record_refusal, request, session, self.permission, refused.code)
+            raise
         return session
 
 
@@ -91,6 +111,30 @@ def requires(permission: str, *, allow_password_change_due: bool = False) -> Any
 def public() -> Any:
     """Declare the route open to everyone (login page, health, API docs)."""
     return Depends(Guard(Permission.PUBLIC))
+
+
+def public_query() -> Any:
+    """Declare a public, side-effect-free computation (POST without Idempotency-Key or CSRF)."""
+    return Depends(Guard(Permission.PUBLIC, query=True))
+
+
+def is_public_query(call: object) -> bool:
+    return isinstance(call, Guard) and call.query
+
+
+def make_query_limiter() -> SlidingWindowLimiter:
+    return SlidingWindowLimiter(PUBLIC_QUERIES_PER_IP, PUBLIC_QUERY_WINDOW)
+
+
+def limit_public_query(request: Request) -> None:
+    """Count a public computation against its caller's address; refuse past the limit (429)."""
+    limiter: SlidingWindowLimiter = request.app.state.query_limiter
+    now = container_of(request).clock.now_utc()
+    ip = client_ip(request)
+    wait = limiter.retry_after(ip, now)
+    if wait is not None:
+        raise TooManyRequests("query_rate_limited", seconds=wait)
+    limiter.hit(ip, now)
 
 
 async def current_session(request: Request, *, allow_password_change_due: bool = False) -> Session:
@@ -129,6 +173,20 @@ async def current_session(request: Request, *, allow_password_change_due: bool =
     session = await run_in_threadpool(run, container.uow, body)
     request.state.session = session
     return session
+
+
+def record_refusal(request: Request, session: Session, permission: str, code: str) -> None:
+    """Audit a refused request of a logged-in operator (A3, G1), in its own transaction."""
+    event = AuditEvent.by(
+        session.actor,
+        "security.access_denied",
+        "route",
+        f"{request.method} {request.url.path}"[:200],
+        result="denied",
+        reason=code,
+        details={"permission": permission},
+    )
+    run(container_of(request).uow, lambda uow: audit.record(uow, event))
 
 
 async def optional_session(request: Request) -> Session | None:

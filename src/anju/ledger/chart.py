@@ -13,6 +13,9 @@ Local choices, documented because the national text leaves them open:
 * 21902 应付管理费用 receives the management-cost share of the value-added-income distribution
   (paid to the city treasury, rules.md §7.3); 21999 holds other payables (e.g. bank fees due).
 * 41199 其他支出 is the "other" operating expense of rules.md §7.2.
+* 21903 在途付款 holds money the centre has instructed a bank to pay but the bank has not yet
+  confirmed: it leaves the payer's account on submission and the bank account on confirmation
+  (docs/adr/0006-bank-settlement.md).
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ CHART: tuple[GlAccount, ...] = (
     _acc("21901", "暂收款", "Suspense (unit money not yet allocated)", _LI, _C, "219",
          sub=AccountKind.UNIT_SUSPENSE),
     _acc("21902", "应付管理费用", "Management costs payable", _LI, _C, "219"),
+    _acc("21903", "在途付款", "Payments in transit (sent to a bank, not yet settled)", _LI, _C, "219"),
     _acc("21999", "其他应付款项", "Other payables (sundry)", _LI, _C, "219"),
     _acc("301", "贷款风险准备", "Loan risk reserve", _NA, _C),
     _acc("311", "增值收益", "Value-added income", _NA, _C),

@@ -33,7 +33,10 @@ class GL:
     LOW_RENT_HOUSING_PAYABLE: Final = "21402"
     UNIT_SUSPENSE: Final = "21901"
     MANAGEMENT_COSTS_PAYABLE: Final = "21902"
+    PAYMENTS_IN_TRANSIT: Final = "21903"
     OTHER_PAYABLES: Final = "21999"
+    # 待付退款: a unit's suspense money to be paid back, until the bank interface pays it out.
+    PENDING_REFUNDS: Final = "21999"
     LOAN_RISK_RESERVE: Final = "301"
     VALUE_ADDED_INCOME: Final = "311"
     PROVISION_RISK_RESERVE: Final = "32101"
@@ -242,4 +245,141 @@ def member_transfer(
             Posting(AccountRef.ledger(to_account_no), Side.CREDIT, amount, business_type),
         ),
         kind="member_transfer",
+    )
+
+
+def member_merge(
+    *,
+    source_ref: str,
+    duplicate_account_no: str,
+    surviving_account_no: str,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+) -> VoucherDraft:
+    """合并: a duplicate account's whole balance moves to the person's surviving account.
+
+    Dr 201 duplicate / Cr 201 surviving. Merge is a local business type, exported as 99 (other).
+    """
+    business_type = BusinessType.OTHER
+    return VoucherDraft(
+        source="member_merge",
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(
+            Posting(AccountRef.ledger(duplicate_account_no), Side.DEBIT, amount, business_type),
+            Posting(AccountRef.ledger(surviving_account_no), Side.CREDIT, amount, business_type),
+        ),
+        kind="member_merge",
+    )
+
+
+def suspense_refund(
+    *,
+    source_ref: str,
+    suspense_account_no: str,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+) -> VoucherDraft:
+    """Refund a unit's suspense money (多缴退款): Dr 21901 unit suspense / Cr 21999 pending refunds.
+
+    The money stays in the fund's bank account until the bank interface pays the unit; that payment
+    then books Dr 21999 / Cr 101xx. Keeping the two steps apart means a refund the bank has not yet
+    paid is still visible on the balance sheet, never lost between systems.
+    """
+    return VoucherDraft(
+        source="suspense_refund",
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(
+            Posting(AccountRef.ledger(suspense_account_no), Side.DEBIT, amount),
+            Posting(AccountRef.gl(GL.PENDING_REFUNDS), Side.CREDIT, amount),
+        ),
+        kind="suspense_refund",
+    )
+
+
+# --- bank settlement: payments through the settlement platform (docs/adr/0006) -------------------
+
+
+def payment_submission(
+    *,
+    source: str,
+    source_ref: str,
+    charge: AccountRef,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+    business_type: str | None = None,
+    kind: str = "payment_submission",
+) -> VoucherDraft:
+    """A payment handed to a bank: it leaves the payer's account (a member's deposits, a loan,
+    a unit's suspense money ...) for 21903 payments in transit: Dr payer / Cr 21903."""
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(
+            Posting(charge, Side.DEBIT, amount, business_type),
+            Posting(AccountRef.gl(GL.PAYMENTS_IN_TRANSIT), Side.CREDIT, amount),
+        ),
+        kind=kind,
+    )
+
+
+def payment_settlement(
+    *,
+    source: str,
+    source_ref: str,
+    bank: AccountRef,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+) -> VoucherDraft:
+    """The bank confirmed the payment: the money leaves the bank account: Dr 21903 / Cr 101xx."""
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(
+            Posting(AccountRef.gl(GL.PAYMENTS_IN_TRANSIT), Side.DEBIT, amount),
+            Posting(bank, Side.CREDIT, amount),
+        ),
+        kind="payment_settlement",
+    )
+
+
+def bank_transfer(
+    *,
+    source: str,
+    source_ref: str,
+    from_bank: AccountRef,
+    to_bank: AccountRef,
+    amount: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+) -> VoucherDraft:
+    """Money moved between two of the centre's own bank accounts (资金调拨): Dr 101xx to / Cr from."""
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=(Posting(to_bank, Side.DEBIT, amount), Posting(from_bank, Side.CREDIT, amount)),
+        kind="bank_transfer",
     )

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from anju.domain.bank import LedgerMovement, StatementFile
+from anju.domain.bank import StatementLine as BankStatementLine
 from anju.domain.security import AuditEvent, AuditValue, ChainVerdict
 from anju.ledger.chart import AccountKind, GlAccount
 from anju.ledger.entries import VoucherDraft
@@ -24,7 +27,7 @@ from anju.ledger.records import (
     StatementLine,
     TrialBalanceLine,
 )
-from anju.money import Money
+from anju.money import Money, Rate
 
 # ---------------------------------------------------------------------------------------------
 # Shared: clock, sequences, idempotency
@@ -84,6 +87,13 @@ class UnitOfWork(Protocol):
     policy: PolicyRepository
     org: OrganisationRepository
     batch: BatchRepository
+    units: UnitRepository
+    members: MemberRepository
+    cases: CaseRepository
+    remittance: RemittanceRepository
+    bank: BankRepository
+    sheets: SheetRepository
+    documents: DocumentRepository
 
     def __enter__(self) -> Self: ...
 
@@ -584,6 +594,344 @@ class OrganisationRepository(Protocol):
 
 
 # ---------------------------------------------------------------------------------------------
+# Collection: units, members, member accounts, cases (collection-A's section)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    """A unit (单位) with its unit account, joined with its bank, special account and branch.
+
+    `handler_phone` is decrypted by the repository; services mask it in views.
+    """
+
+    id: int
+    unit_account_no: str
+    name: str
+    credit_code: str
+    economic_type: str
+    industry: str
+    subordination: str | None
+    address: str
+    postcode: str | None
+    email: str | None
+    legal_rep_name: str | None
+    handler_name: str
+    handler_phone: str | None
+    bank_id: int
+    bank_code: str
+    bank_name: str
+    collection_account_id: int
+    collection_account_no: str
+    branch_id: int
+    branch_code: str
+    branch_name: str
+    unit_ratio: Rate
+    member_ratio: Rate
+    payday: int
+    status: str
+    established_on: date | None
+    opened_on: date
+    closed_on: date | None
+    close_reason: str | None
+    paid_up_to: str | None
+    suspense_account_no: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewUnit:
+    unit_account_no: str
+    name: str
+    credit_code: str
+    economic_type: str
+    industry: str
+    subordination: str | None
+    address: str
+    postcode: str | None
+    email: str | None
+    legal_rep_name: str | None
+    handler_name: str
+    handler_phone: str | None  # plaintext: the repository encrypts it
+    bank_id: int
+    collection_account_id: int
+    branch_id: int
+    unit_ratio: Rate
+    member_ratio: Rate
+    payday: int
+    status: str
+    established_on: date | None
+    opened_on: date
+
+
+class UnitRepository(Protocol):
+    """Units and their accounts. `update` takes column names; "handler_phone" is plaintext."""
+
+    def next_unit_account_no(self) -> str: ...
+
+    def insert(self, unit: NewUnit, now: datetime) -> int | None:
+        """The new unit's id, or None when its credit code is already registered (race-free)."""
+        ...
+
+    def get(self, unit_account_no: str, *, for_update: bool = False) -> UnitRecord | None: ...
+
+    def get_by_id(self, unit_id: int) -> UnitRecord | None: ...
+
+    def by_credit_code(self, credit_code: str) -> UnitRecord | None: ...
+
+    def update(self, unit_id: int, values: Mapping[str, Any], now: datetime) -> None: ...
+
+    def search(
+        self, *, branch_id: int | None, text: str | None, status: str | None, limit: int, offset: int
+    ) -> list[UnitRecord]:
+        """Units by account number, credit code or name fragment; branch_id None: every branch."""
+        ...
+
+    def count(self, *, branch_id: int | None, text: str | None, status: str | None) -> int: ...
+
+    def member_counts(self, unit_id: int) -> dict[str, int]:
+        """Member accounts currently in the unit, by status (GRZHZT)."""
+        ...
+
+    def unpaid_confirmed_rosters(self, unit_id: int) -> int:
+        """Confirmed remittance rosters not yet paid (0 while the remittance tables do not exist)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """A person (个人). `resident_id` and `phone` are decrypted by the repository."""
+
+    id: int
+    resident_id: str
+    id_type: str
+    name: str
+    gender: str
+    birth_date: date
+    phone: str | None
+    marital_status: str | None
+    address: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAccountRecord:
+    """A member account (个人账户) with its person and current (or last) unit."""
+
+    id: int
+    account_no: str
+    member_id: int
+    ledger_account_no: str
+    unit_id: int | None
+    unit_account_no: str | None
+    unit_name: str | None
+    branch_id: int
+    status: str
+    status_before_freeze: str | None
+    freeze_document: str | None
+    wage_base: Money
+    unit_monthly: Money
+    member_monthly: Money
+    opened_on: date
+    closed_on: date | None
+    close_reason: str | None
+    paid_up_to: str | None
+    bank_card: str | None
+    bank_code: str | None
+    created_at: datetime
+    updated_at: datetime
+    person: MemberRecord
+
+
+@dataclass(frozen=True, slots=True)
+class NewMemberAccount:
+    account_no: str
+    member_id: int
+    ledger_account_no: str
+    unit_id: int
+    branch_id: int
+    status: str
+    wage_base: Money
+    unit_monthly: Money
+    member_monthly: Money
+    opened_on: date
+    bank_card: str | None  # plaintext: the repository encrypts it
+    bank_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EmploymentRecord:
+    unit_id: int
+    unit_account_no: str
+    unit_name: str
+    started_on: date
+    ended_on: date | None
+    start_event: str
+    end_event: str | None
+
+
+class MemberRepository(Protocol):
+    """Persons, their one account for life, and employment history. PII in, plaintext; at rest,
+    SM4 with a blind index. `update_person` / `update_account` take column names, with "phone"
+    and "bank_card" as plaintext."""
+
+    def person_by_resident_id(self, resident_id: str) -> MemberRecord | None: ...
+
+    def insert_person(
+        self,
+        *,
+        resident_id: str,
+        id_type: str,
+        name: str,
+        gender: str,
+        birth_date: date,
+        phone: str | None,
+        marital_status: str | None,
+        address: str | None,
+        now: datetime,
+    ) -> int | None:
+        """The new person's id, or None when the resident ID is already registered (race-free)."""
+        ...
+
+    def update_person(self, member_id: int, values: Mapping[str, Any], now: datetime) -> None: ...
+
+    def next_member_account_no(self) -> str: ...
+
+    def insert_account(self, account: NewMemberAccount, now: datetime) -> int: ...
+
+    def account(self, account_no: str, *, for_update: bool = False) -> MemberAccountRecord | None: ...
+
+    def account_of_person(
+        self, member_id: int, *, for_update: bool = False
+    ) -> MemberAccountRecord | None: ...
+
+    def update_account(self, account_id: int, values: Mapping[str, Any], now: datetime) -> None: ...
+
+    def accounts_of_unit(
+        self, unit_id: int, *, statuses: frozenset[str] | None, limit: int, offset: int
+    ) -> list[MemberAccountRecord]: ...
+
+    def count_accounts_of_unit(self, unit_id: int, *, statuses: frozenset[str] | None) -> int: ...
+
+    def search_accounts(
+        self, *, branch_id: int | None, text: str | None, limit: int, offset: int
+    ) -> list[MemberAccountRecord]:
+        """By account number, exact resident ID (blind index) or name fragment."""
+        ...
+
+    def set_parts(self, parts: list[tuple[int, Money, Money]], now: datetime) -> None:
+        """(account id, unit part, member part) for many accounts at once (a unit's ratio change)."""
+        ...
+
+    def seal_unit_members(self, unit_id: int, day: date, now: datetime) -> int:
+        """Seal every normal (01) account of a unit and end its employment; returns how many."""
+        ...
+
+    def start_employment(self, account_id: int, unit_id: int, day: date, event: str) -> None: ...
+
+    def end_employment(self, account_id: int, day: date, event: str) -> None:
+        """End the open employment row of the account (if any)."""
+        ...
+
+    def employments(self, account_id: int) -> list[EmploymentRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    id: int
+    case_no: str
+    kind: str
+    channel: str
+    state: str
+    subject_type: str
+    subject_ref: str
+    branch_id: int | None
+    applicant: str | None
+    maker: str
+    checker: str | None
+    approver: str | None
+    second_approver: str | None
+    amount: Money | None
+    summary: str
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    rating: int | None
+    rating_comment: str | None
+    rated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEventRecord:
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    reason: str | None
+    occurred_at: datetime
+
+
+class CaseRepository(Protocol):
+    """Cases (办件) and their state history. `update` takes column names (amount as amount_fen)."""
+
+    def next_case_no(self) -> str: ...
+
+    def insert(
+        self,
+        *,
+        case_no: str,
+        kind: str,
+        channel: str,
+        subject_type: str,
+        subject_ref: str,
+        branch_id: int | None,
+        applicant: str | None,
+        maker: str,
+        amount: Money | None,
+        summary: str,
+        now: datetime,
+    ) -> CaseRecord: ...
+
+    def get(self, case_no: str, *, for_update: bool = False) -> CaseRecord | None: ...
+
+    def update(self, case_id: int, values: Mapping[str, Any], now: datetime) -> None: ...
+
+    def add_event(
+        self,
+        case_id: int,
+        *,
+        action: str,
+        from_state: str | None,
+        to_state: str,
+        actor: str,
+        reason: str | None,
+        now: datetime,
+    ) -> None: ...
+
+    def events(self, case_id: int) -> list[CaseEventRecord]: ...
+
+    def search(
+        self,
+        *,
+        branch_id: int | None,
+        state: str | None,
+        kind: str | None,
+        subject_ref: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[CaseRecord]:
+        """Newest first; branch_id None: every branch."""
+        ...
+
+    def count(
+        self, *, branch_id: int | None, state: str | None, kind: str | None, subject_ref: str | None
+    ) -> int: ...
+
+
+# ---------------------------------------------------------------------------------------------
 # Batch job runs (lead's section)
 # ---------------------------------------------------------------------------------------------
 
@@ -641,3 +989,977 @@ class BatchRepository(Protocol):
     def list_runs(self, *, limit: int = 50, job_name: str | None = None) -> list[JobRunRecord]: ...
 
     def failures(self, run_id: int, *, limit: int = 200) -> list[ItemFailure]: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Remittance: rosters, unit payments, suspense, deferrals, arrears notices (collection-B)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRecord:
+    """A roster (汇缴清册 / 补缴清册) with its unit's number and name."""
+
+    id: int
+    unit_id: int
+    unit_account_no: str
+    unit_name: str
+    month: str  # YYYYMM
+    kind: str  # remittance | back_payment
+    state: str  # draft | confirmed | paid | cancelled
+    reason: str | None
+    unit_ratio: Rate
+    member_ratio: Rate
+    headcount: int
+    unit_total: Money
+    member_total: Money
+    total: Money
+    created_by: str
+    created_at: datetime
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+    paid_voucher_no: str | None
+    paid_on: date | None
+    case_no: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RosterLineRecord:
+    member_account_id: int
+    member_account_no: str
+    member_name: str
+    wage_base: Money
+    unit_part: Money
+    member_part: Money
+
+
+@dataclass(frozen=True, slots=True)
+class RosterMemberAccount:
+    """What a roster needs of a member account: where it is, its status, base and parts."""
+
+    id: int
+    account_no: str
+    unit_id: int | None
+    status: str
+    wage_base: Money
+    unit_monthly: Money
+    member_monthly: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ReducedParts:
+    """Integer pricing under reduced ratios: part = (base × units + offset) // divisor × multiplier."""
+
+    unit_units: int
+    member_units: int
+    offset: int
+    divisor: int
+    multiplier: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewRoster:
+    unit_id: int
+    month: str
+    kind: str
+    reason: str | None
+    unit_ratio: Rate
+    member_ratio: Rate
+    created_by: str
+    case_no: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPaymentRecord:
+    id: int
+    unit_id: int
+    unit_account_no: str
+    amount: Money
+    serial_no: str
+    centre_bank_account_id: int
+    centre_bank_account_no: str
+    received_on: date
+    value_date: date
+    state: str
+    roster_id: int | None
+    roster_month: str | None
+    voucher_no: str | None
+    remaining: Money
+    channel: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewUnitPayment:
+    unit_id: int
+    amount: Money
+    serial_no: str
+    centre_bank_account_id: int
+    received_on: date
+    value_date: date
+    state: str
+    remaining: Money
+    channel: str
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeferralRecord:
+    id: int
+    unit_id: int
+    unit_account_no: str
+    unit_name: str
+    kind: str
+    start_month: str
+    end_month: str
+    approved_unit_ratio: Rate | None
+    approved_member_ratio: Rate | None
+    approving_body: str
+    document_no: str
+    state: str
+    case_no: str
+    created_by: str
+    created_at: datetime
+    ended_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArrearsCandidate:
+    """A unit whose paid-up-to month is behind its latest due month, with today's monthly amount."""
+
+    unit_id: int
+    unit_account_no: str
+    name: str
+    branch_id: int
+    status: str
+    payday: int
+    opened_on: date
+    paid_up_to: str | None
+    headcount: int
+    monthly_total: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ArrearsNoticeRecord:
+    id: int
+    notice_no: str
+    unit_id: int
+    unit_account_no: str
+    unit_name: str
+    kind: str
+    issued_on: date
+    deadline: date | None
+    first_month: str
+    last_month: str
+    months_owed: int
+    amount: Money
+    previous_notice_no: str | None
+    case_no: str | None
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SuspenseRefundRecord:
+    id: int
+    unit_id: int
+    amount: Money
+    reason: str
+    payee_name: str
+    payee_account_no: str
+    voucher_no: str
+    state: str
+    case_no: str | None
+    created_by: str
+    created_at: datetime
+
+
+class RemittanceRepository(Protocol):
+    """Rosters, unit payments, deferrals, arrears notices and suspense refunds.
+
+    Roster lines are written set-based (INSERT ... SELECT from the unit's member accounts); state
+    changes are conditional updates that report whether they won, so two concurrent confirmations
+    or payments of one roster cannot both succeed.
+    """
+
+    # rosters
+    def roster(self, roster_id: int, *, for_update: bool = False) -> RosterRecord | None: ...
+
+    def rosters_of_month(self, unit_id: int, month: str) -> list[RosterRecord]: ...
+
+    def rosters_of_unit(self, unit_id: int, *, limit: int, offset: int) -> list[RosterRecord]:
+        """Newest month first."""
+        ...
+
+    def insert_roster(self, roster: NewRoster, now: datetime) -> int | None:
+        """The new roster's id, or None when (unit, month, kind) exists (race-free)."""
+        ...
+
+    def reset_roster(self, roster_id: int, roster: NewRoster, now: datetime) -> bool:
+        """Revive a cancelled roster as an empty draft (the unique key keeps one row per month)."""
+        ...
+
+    def fill_roster(
+        self,
+        roster_id: int,
+        unit_id: int,
+        member_states: tuple[str, ...],
+        reduced: ReducedParts | None,
+        *,
+        exclude_paid: bool = False,
+    ) -> int:
+        """Lines for every account of the unit in the states, set-based; returns the line count.
+
+        `exclude_paid`: leave out accounts already on a paid roster of the same unit and month.
+        """
+        ...
+
+    def member_paid_for_month(self, unit_id: int, month: str, member_account_id: int) -> bool: ...
+
+    def refresh_totals(self, roster_id: int) -> None:
+        """Recompute headcount and totals from the lines (one UPDATE)."""
+        ...
+
+    def roster_lines(self, roster_id: int, *, limit: int, offset: int) -> list[RosterLineRecord]: ...
+
+    def roster_line(self, roster_id: int, member_account_id: int) -> RosterLineRecord | None: ...
+
+    def add_line(
+        self, roster_id: int, member_account_id: int, wage_base: Money, unit_part: Money, member_part: Money
+    ) -> bool:
+        """False when the member is already on the roster."""
+        ...
+
+    def update_line(
+        self, roster_id: int, member_account_id: int, wage_base: Money, unit_part: Money, member_part: Money
+    ) -> bool: ...
+
+    def remove_line(self, roster_id: int, member_account_id: int) -> bool: ...
+
+    def set_roster_state(
+        self, roster_id: int, from_state: str, to_state: str, values: Mapping[str, Any], now: datetime
+    ) -> bool:
+        """Conditional state change (WHERE state = from_state); True if this call made it."""
+        ...
+
+    def confirmed_rosters(self, unit_id: int) -> list[RosterRecord]:
+        """Confirmed, unpaid rosters of a unit, oldest month first."""
+        ...
+
+    def roster_credits(self, roster_id: int) -> list[tuple[str, Money]]:
+        """(member ledger account no, unit part + member part) of every line with money, in line order."""
+        ...
+
+    def paid_months(self, unit_id: int, after: str | None) -> set[str]:
+        """Months with a paid roster (either kind), later than `after` when given."""
+        ...
+
+    def paid_months_of_units(self, unit_ids: list[int]) -> dict[int, set[str]]:
+        """Paid months later than each unit's paid-up-to month, for many units at once."""
+        ...
+
+    def advance_member_paid_up_to(self, unit_id: int, month: str, previous: str, *, allow_unset: bool) -> int:
+        """Set paid_up_to = month on the accounts on the unit's paid roster(s) of `month` whose
+        paid_up_to is `previous` (or unset, if allowed); returns how many moved."""
+        ...
+
+    def member_account(self, account_no: str) -> RosterMemberAccount | None: ...
+
+    # payments and suspense
+    def payment_by_serial(self, serial_no: str) -> UnitPaymentRecord | None: ...
+
+    def insert_payment(self, payment: NewUnitPayment, now: datetime) -> int | None:
+        """The new payment's id, or None when the serial number is taken (a replay or a race)."""
+        ...
+
+    def update_payment(self, payment_id: int, values: Mapping[str, Any]) -> None: ...
+
+    def payments_of_unit(self, unit_id: int, *, limit: int) -> list[UnitPaymentRecord]: ...
+
+    def open_suspense_payments(self, unit_id: int) -> list[UnitPaymentRecord]:
+        """Payments with money left in suspense, oldest first (allocations and refunds use FIFO)."""
+        ...
+
+    def insert_refund(
+        self,
+        *,
+        unit_id: int,
+        amount: Money,
+        reason: str,
+        payee_name: str,
+        payee_account_no: str,
+        voucher_no: str,
+        case_no: str | None,
+        created_by: str,
+        now: datetime,
+    ) -> SuspenseRefundRecord: ...
+
+    def refunds_of_unit(self, unit_id: int) -> list[SuspenseRefundRecord]: ...
+
+    # deferrals and ratio reductions
+    def insert_deferral(
+        self,
+        *,
+        unit_id: int,
+        kind: str,
+        start_month: str,
+        end_month: str,
+        unit_ratio: Rate | None,
+        member_ratio: Rate | None,
+        approving_body: str,
+        document_no: str,
+        case_no: str,
+        created_by: str,
+        now: datetime,
+    ) -> int: ...
+
+    def deferral(self, deferral_id: int, *, for_update: bool = False) -> DeferralRecord | None: ...
+
+    def deferrals(
+        self, *, unit_id: int | None, states: tuple[str, ...] | None, limit: int, offset: int
+    ) -> list[DeferralRecord]: ...
+
+    def set_deferral_state(
+        self, deferral_id: int, from_states: tuple[str, ...], to_state: str, ended_on: date | None = None
+    ) -> bool: ...
+
+    def deferrals_to_move(self, current_month: str) -> list[DeferralRecord]:
+        """Approved ones whose first month has come, and active ones whose last month has passed."""
+        ...
+
+    def active_deferrals_of_units(self, unit_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+        """(start, end) months of each unit's active deferrals (kind deferral)."""
+        ...
+
+    # arrears
+    def arrears_candidates(
+        self,
+        due_month_by_payday: Mapping[int, str],
+        unit_states: tuple[str, ...],
+        member_states: tuple[str, ...],
+        *,
+        branch_id: int | None = None,
+        unit_id: int | None = None,
+    ) -> list[ArrearsCandidate]:
+        """Units in the states whose paid-up-to month is before their due month (or unset), with
+        the count and monthly total of their contributing members; optionally of one branch or unit."""
+        ...
+
+    def insert_notice(
+        self,
+        *,
+        notice_no: str,
+        unit_id: int,
+        kind: str,
+        issued_on: date,
+        deadline: date | None,
+        first_month: str,
+        last_month: str,
+        months_owed: int,
+        amount: Money,
+        previous_id: int | None,
+        case_no: str | None,
+        created_by: str,
+        now: datetime,
+    ) -> int: ...
+
+    def notice(self, notice_no: str) -> ArrearsNoticeRecord | None: ...
+
+    def notices_of_units(self, unit_ids: list[int]) -> dict[int, list[ArrearsNoticeRecord]]:
+        """Each unit's notices, oldest first."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Bank settlement: the settlement-platform gateway, the outbox and the inbox (bank helper's section)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BankAnswer:
+    """What the platform answered. `answer` is an anju.domain.bank.Answer value: success,
+    failure, processing or not_found (BDC110 only), or unknown (any other status)."""
+
+    answer: str
+    code: str = ""  # RtnCode, or for BDC110 the original request's return code
+    message: str = ""  # RtnMessage
+    host_serial: str | None = None  # the bank host serial of the movement (CapHostSeqNo ...)
+    bdc_seq_no: str = ""
+    bdc_date: date | None = None
+    fields: Mapping[str, str] = dataclass_field(default_factory=dict)  # other body fields
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementOrder:
+    """One instruction as sent: BDC101 payment, BDC102 receipt or BDC109 transfer. The
+    end-to-end id is the SendSeqNo of every send of it, so a resend is the same instruction."""
+
+    kind: str  # anju.domain.bank.InstructionKind
+    e2e_id: str
+    send_date: date
+    bank_code: str
+    bus_type: str
+    amount: Money
+    debit_account_no: str
+    debit_account_name: str
+    credit_account_no: str
+    credit_account_name: str
+    counterparty_bank_code: str = ""  # CNAPS number of the other party's bank
+    counterparty_bank_name: str = ""
+    ref_account_no: str = ""  # RefAcctNo: the business detail account (member, unit, loan)
+    agreement_no: str = ""  # ConAgrNo: multi-party debit agreement (receipts)
+    summary: str = ""
+    remark: str = ""  # carries the end-to-end id, so the bank's statement line names it
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOrderItem:
+    seq: int
+    amount: Money
+    account_no: str  # the payer's account
+    account_name: str
+    ref_account_no: str = ""
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOrder:
+    """A batch receipt (BDC104): the items travel as a file; totals in the body must match it."""
+
+    e2e_id: str
+    send_date: date
+    bank_code: str
+    bus_type: str
+    batch_no: str
+    credit_account_no: str
+    credit_account_name: str
+    items: tuple[BatchOrderItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItemOutcome:
+    seq: int
+    amount: Money
+    succeeded: bool
+    host_serial: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """BDC107 + BDC108: `answer` success (final, items given), processing, failure or unknown."""
+
+    answer: str
+    items: tuple[BatchItemOutcome, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceAnswer:
+    """BDC123: real-time balance of a current account."""
+
+    account_no: str
+    balance: Money
+    available: Money
+    overdraft: Money
+    status: str
+
+
+class BankGateway(Protocol):
+    """The bank-settlement data application system (BDC), interfaces.md §2.
+
+    Every call takes the SendSeqNo and SendDate the service persisted before calling (rule 1).
+    Raises anju.domain.bank.BankUnavailable when nothing was sent (safe to try later) and
+    BankNoAnswer when the request may have arrived but no valid answer came back (query first).
+    """
+
+    def sign_in(self, *, seq_no: str, send_date: date) -> BankAnswer:
+        """BDC001; fields["HandKey"] carries the session-key ciphertext."""
+        ...
+
+    def sign_out(self, *, seq_no: str, send_date: date) -> BankAnswer: ...
+
+    def heartbeat(self, *, seq_no: str, send_date: date) -> BankAnswer: ...
+
+    def send(self, order: SettlementOrder) -> BankAnswer:
+        """BDC101/102/109 by order.kind; SendSeqNo = order.e2e_id."""
+        ...
+
+    def send_batch(self, order: BatchOrder) -> BankAnswer:
+        """BDC104; success means accepted (the batch then runs at the bank)."""
+        ...
+
+    def query(
+        self, *, bank_code: str, original_date: date, original_seq_no: str, seq_no: str, send_date: date
+    ) -> BankAnswer:
+        """BDC110: the result of an earlier request, by its date and SendSeqNo."""
+        ...
+
+    def batch_result(
+        self, *, bank_code: str, batch_no: str, original_date: date, seq_no: str, send_date: date
+    ) -> BatchOutcome:
+        """BDC107, and BDC108 once the batch is final."""
+        ...
+
+    def balance(self, *, bank_code: str, account_no: str, seq_no: str, send_date: date) -> BalanceAnswer: ...
+
+    def statement(
+        self, *, bank_code: str, account_no: str, start: date, end: date, seq_no: str, send_date: date
+    ) -> StatementFile:
+        """BDC113: the account's movements in the range, checked whole (count, sum, balances)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BankSessionRecord:
+    node: str
+    state: str  # signed_in | signed_out
+    session_key_enc: bytes | None
+    bdc_date: date | None
+    signed_in_at: datetime | None
+    signed_out_at: datetime | None
+    last_error: str | None
+    updated_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionRecord:
+    id: int
+    e2e_id: str
+    kind: str
+    purpose: str
+    bus_type: str
+    state: str
+    bank_code: str
+    centre_account_no: str  # the centre's own account (debited, or credited for receipts)
+    centre_account_name: str
+    counterparty_account_no: str  # decrypted: the payee, payer, or the other centre account
+    counterparty_name: str
+    counterparty_bank_code: str
+    counterparty_bank_name: str
+    amount: Money
+    ref_account_no: str
+    agreement_no: str
+    summary: str
+    source: str
+    source_ref: str
+    send_date: date
+    business_date: date
+    submit_voucher_no: str | None
+    settle_voucher_no: str | None
+    reverse_voucher_no: str | None
+    host_serial: str | None
+    rtn_code: str | None
+    rtn_message: str | None
+    sends: int
+    queries: int
+    lease_until: datetime | None
+    next_attempt_at: datetime | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    branch_id: int | None
+    batch_no: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionEventRecord:
+    at: datetime
+    action: str  # submit | send | query | answer | no_answer | unreachable | resolve | poll
+    seq_no: str | None
+    answer: str | None
+    code: str | None
+    message: str | None
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItemRecord:
+    seq: int
+    amount: Money
+    account_no: str  # decrypted payer account
+    account_name: str
+    ref_account_no: str
+    summary: str
+    state: str  # pending | succeeded | failed
+    host_serial: str | None
+    code: str | None
+    message: str | None
+    voucher_no: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    """One movement on a centre account reported by the bank (the inbox, unique per serial)."""
+
+    id: int
+    account_no: str
+    serial: str
+    bank_code: str
+    tx_date: date
+    amount: Money
+    counterparty_account: str  # decrypted
+    counterparty_name: str
+    remark: str
+    summary: str
+    source: str  # notice | statement | upload
+    state: str  # anju.domain.bank.NoticeState
+    instruction_e2e_id: str | None
+    voucher_no: str | None
+    unit_account_no: str | None
+    note: str | None
+    received_at: datetime
+    processed_at: datetime | None
+    processed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFileRecord:
+    id: int
+    account_no: str
+    start: date
+    end: date
+    digest: str
+    source: str  # bdc113 | sbdc100 | upload
+    name: str
+    state: str  # importing | imported
+    line_count: int
+    total: Money
+    opening: Money | None
+    closing: Money | None
+    new_lines: int
+    created_at: datetime
+    created_by: str
+    imported_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationRecord:
+    id: int
+    account_no: str
+    business_date: date
+    run_no: int
+    file_id: int | None
+    state: str  # balanced | differences | no_statement
+    bank_balance: Money | None
+    book_balance: Money
+    statement_total: Money
+    ledger_total: Money
+    counts: Mapping[str, int]
+    statement_sums: Mapping[str, Money]
+    ledger_sums: Mapping[str, Money]
+    message: str
+    created_at: datetime
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReconciliationItemRecord:
+    verdict: str
+    serial: str | None
+    line_seq: int | None
+    statement_amount: Money | None
+    voucher_no: str | None
+    ledger_amount: Money | None
+    note: str
+
+
+class BankRepository(Protocol):
+    """Sign-in state, the outbox of instructions, the inbox of movements, statement files and
+    reconciliation reports. Counterparty account numbers are stored SM4-encrypted (K2)."""
+
+    # --- session ---
+    def session(self, node: str) -> BankSessionRecord | None: ...
+
+    def save_session(
+        self,
+        node: str,
+        *,
+        state: str,
+        session_key_enc: bytes | None,
+        bdc_date: date | None,
+        now: datetime,
+        actor: str,
+        error: str | None,
+    ) -> None: ...
+
+    def record_session_error(self, node: str, error: str, now: datetime) -> None: ...
+
+    # --- outbox ---
+    def insert_instruction(self, values: Mapping[str, Any]) -> InstructionRecord | None:
+        """The new instruction, or None when (source, source_ref) is taken (race-free)."""
+        ...
+
+    def instruction(self, e2e_id: str) -> InstructionRecord | None: ...
+
+    def instruction_by_source(self, source: str, source_ref: str) -> InstructionRecord | None: ...
+
+    def instruction_by_host_serial(self, host_serial: str) -> InstructionRecord | None: ...
+
+    def lock_instruction(self, e2e_id: str) -> InstructionRecord | None:
+        """The instruction, its row locked for this transaction."""
+        ...
+
+    def claim_instruction(
+        self, e2e_id: str, *, states: tuple[str, ...], now: datetime, lease_until: datetime
+    ) -> InstructionRecord | None:
+        """Take the instruction for one step if it is in `states` and not leased to another
+        dispatcher; None otherwise (conditional update: two dispatchers never both send)."""
+        ...
+
+    def update_instruction(self, e2e_id: str, now: datetime, **changes: Any) -> None: ...
+
+    def list_instructions(
+        self, *, states: tuple[str, ...] | None, limit: int, offset: int
+    ) -> list[InstructionRecord]: ...
+
+    def count_instructions(self) -> dict[str, int]:
+        """Instructions per state."""
+        ...
+
+    def due_instructions(self, now: datetime, limit: int) -> list[str]:
+        """End-to-end ids of open instructions whose next automatic step is due."""
+        ...
+
+    def add_event(
+        self,
+        instruction_id: int,
+        *,
+        action: str,
+        now: datetime,
+        actor: str,
+        seq_no: str | None = None,
+        answer: str | None = None,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> None: ...
+
+    def events(self, instruction_id: int) -> list[InstructionEventRecord]: ...
+
+    def insert_batch_items(self, instruction_id: int, items: list[BatchOrderItem]) -> None: ...
+
+    def batch_items(self, instruction_id: int) -> list[BatchItemRecord]: ...
+
+    def settle_batch_item(
+        self,
+        instruction_id: int,
+        seq: int,
+        *,
+        state: str,
+        host_serial: str | None,
+        code: str,
+        message: str,
+        voucher_no: str | None,
+    ) -> bool:
+        """Record an item's result once (only from pending); False if already settled."""
+        ...
+
+    def reserve(self, account_no: str, ledger_account_no: str, amount: Money) -> bool:
+        """Reserve money of a centre account for an outgoing instruction, only if its book
+        balance covers everything reserved (conditional update under the row lock)."""
+        ...
+
+    def release(self, account_no: str, amount: Money) -> None: ...
+
+    def reserved(self, account_no: str) -> Money: ...
+
+    # --- inbox ---
+    def insert_notice(self, values: Mapping[str, Any]) -> NoticeRecord | None:
+        """The new inbox row, or None when (account_no, serial) is already there."""
+        ...
+
+    def notice(self, notice_id: int) -> NoticeRecord | None: ...
+
+    def notice_by_serial(self, account_no: str, serial: str) -> NoticeRecord | None: ...
+
+    def update_notice(self, notice_id: int, **changes: Any) -> None: ...
+
+    def list_notices(self, *, states: tuple[str, ...] | None, limit: int, offset: int) -> list[NoticeRecord]: ...
+
+    def count_notices(self) -> dict[str, int]: ...
+
+    # --- statement files ---
+    def claim_file(self, values: Mapping[str, Any]) -> tuple[StatementFileRecord, bool]:
+        """(the file row, True if this call created it); unique per (account_no, digest)."""
+        ...
+
+    def insert_statement_lines(self, file_id: int, lines: tuple[BankStatementLine, ...]) -> None: ...
+
+    def statement_lines(self, file_id: int) -> list[BankStatementLine]: ...
+
+    def finish_file(self, file_id: int, *, new_lines: int, now: datetime) -> None: ...
+
+    def latest_statement(self, account_no: str, day: date) -> StatementFileRecord | None:
+        """The latest imported daily statement (BDC113 or upload) covering exactly `day`."""
+        ...
+
+    def list_files(self, *, limit: int, offset: int) -> list[StatementFileRecord]: ...
+
+    # --- reconciliation ---
+    def ledger_movements(self, ledger_account_no: str, day: date) -> list[LedgerMovement]:
+        """The day's postings on a bank ledger account, each with the serials it is known to settle."""
+        ...
+
+    def book_balance(self, ledger_account_no: str, as_of: date) -> Money:
+        """The account's balance after every posting with a business date up to `as_of`."""
+        ...
+
+    def insert_reconciliation(
+        self, values: Mapping[str, Any], items: list[ReconciliationItemRecord]
+    ) -> ReconciliationRecord: ...
+
+    def reconciliation(self, recon_id: int) -> ReconciliationRecord | None: ...
+
+    def reconciliation_items(self, recon_id: int) -> list[ReconciliationItemRecord]: ...
+
+    def list_reconciliations(
+        self, *, day: date | None, account_no: str | None, limit: int, offset: int
+    ) -> list[ReconciliationRecord]: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Spreadsheets: roster import/export, unit-wide contribution changes (documents helper's section)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SheetMember:
+    """A member account of a unit as sheet validation needs it: the blind index, never the ID."""
+
+    id: int
+    account_no: str
+    name: str
+    status: str
+    resident_id_idx: str
+    wage_base: Money
+    unit_monthly: Money
+    member_monthly: Money
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLine:
+    """A base and two parts for one member account (a roster line, or the account's new amounts)."""
+
+    member_account_id: int
+    wage_base: Money
+    unit_part: Money
+    member_part: Money
+
+
+@dataclass(frozen=True, slots=True)
+class RosterExportRow:
+    """A roster line for an export; `resident_id` is decrypted here and masked by the service."""
+
+    account_no: str
+    name: str
+    resident_id: str
+    wage_base: Money
+    unit_part: Money
+    member_part: Money
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionChangeLine:
+    member_account_id: int
+    declared: Money | None  # the declared wage (基数调整); None for a ratio change
+    bound: str | None  # floor | cap when clamped
+    old: SheetLine
+    new: SheetLine
+
+
+@dataclass(frozen=True, slots=True)
+class NewContributionChange:
+    case_no: str
+    unit_id: int
+    kind: str  # wage_base_adjustment | ratio_change
+    effective_month: str
+    contribution_year: int | None
+    old_unit_ratio: Rate | None
+    old_member_ratio: Rate | None
+    new_unit_ratio: Rate | None
+    new_member_ratio: Rate | None
+    headcount: int
+    file_sm3: str | None
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionChangeRecord:
+    id: int
+    case_no: str
+    unit_id: int
+    kind: str
+    effective_month: str
+    contribution_year: int | None
+    old_unit_ratio: Rate | None
+    old_member_ratio: Rate | None
+    new_unit_ratio: Rate | None
+    new_member_ratio: Rate | None
+    headcount: int
+    file_sm3: str | None
+    created_by: str
+    created_at: datetime
+
+
+class SheetRepository(Protocol):
+    """Set-based reads and writes behind roster uploads and unit-wide contribution changes.
+
+    Tens of thousands of rows per call: one query to read, chunked multi-row statements to write,
+    never one round trip per member.
+    """
+
+    def unit_members(self, unit_id: int) -> list[SheetMember]:
+        """Every member account whose current (or last) unit is `unit_id`, any status."""
+        ...
+
+    def replace_roster_lines(self, roster_id: int, lines: list[SheetLine]) -> int:
+        """Delete the roster's lines and insert these; the caller refreshes the totals."""
+        ...
+
+    def roster_export_rows(self, roster_id: int) -> list[RosterExportRow]:
+        """The roster's lines with account number, name and decrypted ID, in account order."""
+        ...
+
+    def set_contributions(self, unit_id: int, lines: list[SheetLine], now: datetime) -> int:
+        """Store new bases and parts on the accounts (only those still in the unit); how many."""
+        ...
+
+    def insert_change(
+        self, change: NewContributionChange, lines: list[ContributionChangeLine], now: datetime
+    ) -> int:
+        """Record a change and every account's before and after; the change's id."""
+        ...
+
+    def changes_of_unit(self, unit_id: int, *, limit: int) -> list[ContributionChangeRecord]:
+        """Newest first."""
+        ...
+
+    def change_lines(self, change_id: int, *, limit: int) -> list[ContributionChangeLine]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedDocumentRecord:
+    """A printed document's verification code and what it was about (no personal data)."""
+
+    verification_code: str
+    digest: str
+    kind: str
+    subject_ref: str
+    title: str
+    business_date: date
+    branch_id: int | None
+    issued_by: str
+    issued_at: datetime
+
+
+class DocumentRepository(Protocol):
+    """Verification codes of printed documents (回单, 缴存证明, 个人明细)."""
+
+    def record_issued(self, record: IssuedDocumentRecord) -> None:
+        """Keep the code; printing the same content twice keeps the first record."""
+        ...
+
+    def issued(self, verification_code: str) -> IssuedDocumentRecord | None: ...

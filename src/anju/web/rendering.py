@@ -57,6 +57,13 @@ def _local_time(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _value(value: Any) -> str:
+    """A policy value as staff read it: 是/否 for flags, the text otherwise."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else str(value)
+
+
 def _roles(roles: Any) -> str:
     return "、".join(ROLE_LABELS.get(r, r) for r in sorted(roles or ()))
 
@@ -68,6 +75,7 @@ def make_templates() -> Jinja2Templates:
         money=_money,
         local_time=_local_time,
         roles=_roles,
+        value=_value,
         mask_id=lambda v: mask_resident_id(str(v)) if v else "",
         mask_phone=lambda v: mask_phone(str(v)) if v else "",
         mask_card=lambda v: mask_bank_card(str(v)) if v else "",

@@ -1,10 +1,15 @@
 """Every table module, imported so that `metadata` knows them all."""
 
 from anju.adapters.db.tables import (  # noqa: F401
+    bank,
+    adjustments,
     batch,
+    collection,
     common,
+    documents,
     ledger,
     org,
     policy,
+    remittance,
     security,
 )

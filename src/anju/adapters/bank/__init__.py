@@ -1,0 +1,1 @@
+"""The settlement-platform (BDC) adapter: wire format, client, notice listener, simulator."""
