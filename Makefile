@@ -24,7 +24,7 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $(NODE_STAMP)
 
 run: install
-	$(BIN)/anju init --demo
+	$(BIN)/anju init --demo --city small
 	$(BIN)/anju serve --host 127.0.0.1 --port 8000
 
 # Chromium and CJK fonts from Debian for the browser tests (root on the CI machine).

@@ -33,11 +33,15 @@ def pgbench_tps(clients: int = 8, seconds: int = 15, scale: int = 10) -> dict[st
     env.setdefault("PGHOST", os.environ.get("ANJU_TEST_PG_DIR", ""))
     env.setdefault("PGUSER", "anju")
     binary = _pgbench()
-    subprocess.run([binary, "-i", "-q", "-s", str(scale), "anju_pgbench"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [binary, "-i", "-q", "-s", str(scale), "anju_pgbench"], env=env, check=True, capture_output=True
+    )
     out = subprocess.run(
         [binary, "-c", str(clients), "-j", "2", "-T", str(seconds), "-b", "tpcb-like", "anju_pgbench"],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     tps = float(re.search(r"tps = ([0-9.]+)", out).group(1))  # type: ignore[union-attr]
     latency = re.search(r"latency average = ([0-9.]+) ms", out)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
+import anju.batch.jobs  # noqa: F401 - registers the batch jobs and batch-backed end-of-day steps
 from anju.adapters.clock import SystemClock
 from anju.adapters.crypto.provider import SoftwareCryptoProvider, load_master_key
 from anju.adapters.db.engine import durability_problems, make_engine
 from anju.adapters.db.unit_of_work import Deps, SqlUnitOfWork
 from anju.errors import InvariantViolation
-from anju.services.ports import Clock, UnitOfWork
+from anju.services.ports import BankGateway, Clock, UnitOfWork
 from anju.settings import Settings, load_settings
 
 
@@ -21,6 +24,7 @@ class Container:
     engine: Engine
     clock: Clock
     crypto: SoftwareCryptoProvider
+    bank: BankGateway | None = None  # the settlement platform (None: ANJU_BANK_URL not set)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         deps = Deps(clock=self.clock, crypto=self.crypto, centre_code=self.settings.centre_code)
@@ -45,7 +49,98 @@ def build(
         problems = durability_problems(engine)
         if problems:
             raise InvariantViolation("unsafe_durability", problems="; ".join(problems))
-    return Container(settings=settings, engine=engine, clock=clock or SystemClock(), crypto=crypto)
+    the_clock = clock or SystemClock()
+    container = Container(settings=settings, engine=engine, clock=the_clock, crypto=crypto)
+    container.bank = bank_gateway(settings, the_clock)
+    from anju.services import bank, bank_reconciliation  # noqa: F401 - registers the 对账 end-of-day step
+
+    bank.configure(container.bank)
+    return container
+
+
+# --- the bank-settlement platform (docs/adr/0006) ----------------------------------------------------
+
+
+def bank_gateway(settings: Settings, clock: Clock) -> BankGateway | None:
+    """The TCP gateway to ANJU_BANK_URL, or None when no platform is configured."""
+    if not settings.bank_sim_url:
+        return None
+    from anju.adapters.bank.client import TcpBankGateway, parse_bank_url
+    from anju.adapters.bank.codec import Party
+    from anju.domain.bank import centre_node
+
+    host, port = parse_bank_url(settings.bank_sim_url)
+    party = Party(
+        node=centre_node(settings.centre_code),
+        tx_unit_no=settings.bank_tx_unit_no or settings.centre_code,
+        cust_no=settings.bank_cust_no or settings.centre_code,
+        oper_no=settings.bank_oper_no,
+    )
+    return TcpBankGateway(host, port, party=party, clock=clock, timeout=settings.bank_timeout_seconds)
+
+
+def start_bank_listener(container: Container, address: str | None = None) -> Any:
+    """Listen for account-change notices (SBDC100) on `address` ("host:port", default
+    ANJU_BANK_LISTEN); each is booked through the inbox before it is acknowledged.
+    Returns the running listener (its `.url`, `.stop()`), or None when not configured."""
+    where = address or container.settings.bank_listen
+    if not where:
+        return None
+    from anju.adapters.bank.listener import NoticeListener
+    from anju.domain.bank import centre_node
+    from anju.services import bank_inbox
+
+    host, _, port = where.rpartition(":")
+    listener = NoticeListener(
+        host or "127.0.0.1",
+        int(port),
+        lambda statement: bank_inbox.receive_notice(container.uow, statement),
+        node=centre_node(container.settings.centre_code),
+        clock=container.clock,
+    )
+    return listener.start()
+
+
+def read_statement_file(path: Path) -> Any:
+    """A statement document on disk (GBK as banks write it, or UTF-8), checked whole."""
+    from anju.adapters.bank.files import parse_statement_document
+
+    data = path.read_bytes()
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="strict")
+    return parse_statement_document(text, path.name)
+
+
+def run_bank_simulator(
+    *, port: int, control_port: int, db_path: Path, notify: str | None, ready_file: Path | None
+) -> None:
+    """`anju bank-sim`: the settlement-platform simulator in this process until SIGINT/SIGTERM."""
+    import signal
+    import threading
+
+    from anju.adapters.bank.simulator import BankSimulator, run_simulator
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def ready(sim: BankSimulator) -> None:
+        line = f"bank-sim ready port={sim.port} control={sim.control_port}"
+        print(line, flush=True)
+        if ready_file is not None:
+            ready_file.write_text(f"{sim.port} {sim.control_port}\n", encoding="utf-8")
+
+    run_simulator(
+        clock=SystemClock(),
+        port=port,
+        control_port=control_port,
+        db_path=db_path,
+        notify=notify,
+        ready=ready,
+        stop=stop,
+    )
 
 
 def create_master_key_if_missing(settings: Settings) -> bool:

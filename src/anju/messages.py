@@ -66,6 +66,12 @@ MESSAGES: dict[str, str] = {
     # --- batch jobs -------------------------------------------------------------------------
     "batch_run_not_running": "批处理 {run_id} 已不在运行状态（可能已被其他进程完成或停止）",
     "unknown_batch_job": "批处理作业 {name} 不存在",
+    # --- deposit interest: daily products, settlement, accrual (domain/interest.py) ----------
+    "value_date_outside_window": "账户 {account} 的起息日 {value_date} 早于会计日期超过 {days} 天，不能倒起息",
+    "interest_settlement_pending": "账户 {account} 的 {year} 利息尚未结息，不能办理起息日为 {value_date} 的业务",
+    "account_bears_no_interest": "账户 {account} 不是计息账户",
+    "interest_not_settlement_day": "年度结息只能在6月30日办理（所选会计日期 {date}）",
+    "interest_settlement_incomplete": "{date} 的年度结息尚未全部完成，请重新运行结息",
     # --- business date and end of day ------------------------------------------------------
     "business_date_not_initialised": "会计日期尚未初始化",
     "eod_date_mismatch": "日终处理的日期 {given} 与当前会计日期 {current} 不符",
@@ -178,6 +184,34 @@ MESSAGES: dict[str, str] = {
     "key_file_unsafe": "密钥文件 {name} 的权限 {mode} 过宽，只允许属主读写（chmod 600）",
     "key_file_exists": "密钥文件已存在，拒绝覆盖：{path}",
     "decryption_failed": "数据解密失败（{context}）：密文被篡改或密钥不符",
+    # --- bank settlement (银行结算接口) ----------------------------------------------------------
+    "bank_not_configured": "未配置银行结算平台（ANJU_BANK_URL），无法与银行通信",
+    "bank_unavailable": "无法连接银行结算平台，指令未发出，稍后将重试（{reason}）",
+    "bank_no_answer": "未收到银行结算平台的有效应答，结果未知，将先查询结果再处理（{reason}）",
+    "bank_request_refused": "银行结算平台拒绝了查询：{code} {reason}",
+    "bank_sign_in_refused": "银行结算平台签到失败：{reason}",
+    "bank_message_invalid": "银行报文格式错误，已整体拒收：{reason}",
+    "bank_message_too_large": "银行报文过大（{size} 字节）",
+    "bank_file_invalid": "银行文件有误，已整体拒收，未入账：{reason}",
+    "bank_file_already_imported": "该对账单文件已导入过（{name}），不能重复导入",
+    "bank_text_not_gbk": "{field}含有银行报文（GBK 编码）无法表示的字符",
+    "bank_text_invalid": "{field}含有不允许的控制字符",
+    "bank_purpose_invalid": "银行指令用途不正确：{value}",
+    "bank_account_not_usable": "专户 {account} 已撤销或未建立会计账户，不能收付款",
+    "bank_account_no_invalid": "{field}格式不正确",
+    "bank_code_invalid": "{field}格式不正确（应为 3 位银行代码或 12 位联行号）",
+    "bank_charge_account_invalid": "付款的资金来源账户不正确：{account}（不能是银行存款或在途付款账户）",
+    "bank_instruction_source_reused": "业务编号 {source_ref} 已用于内容不同的银行指令",
+    "bank_insufficient_funds": "专户 {account} 可用余额不足（账面可用 {available} 元）",
+    "bank_receipt_unhandled": "没有处理“{purpose}”收款入账的业务，不能发起该收款",
+    "bank_transfer_same_account": "转出和转入不能是同一个专户",
+    "bank_transfer_mixes_funds": "增值收益专户与住房公积金专户之间不能直接划转资金",
+    "bank_batch_size_invalid": "批量笔数应在 1 至 {max} 之间",
+    "bank_instruction_busy": "银行指令 {e2e_id} 正在与银行通信，请稍后再试",
+    "bank_outcome_invalid": "处理结果不正确：{value}（应为成功或失败）",
+    "bank_instruction_state": "银行指令当前状态为“{state}”，不能这样处理",
+    "bank_state_invalid": "状态不正确：{value}",
+    "bank_notice_state": "该笔银行来账当前状态为“{state}”，不能这样处理",
     # --- HTTP API and web shell (api/, web/, http/) ------------------------------------------
     "validation_error": "请求内容不正确，请检查标出的字段",
     "internal_error": "系统内部错误，请稍后重试或联系系统管理员（错误编号 {request_id}）",
@@ -277,6 +311,9 @@ MESSAGES: dict[str, str] = {
     "receipt_not_paid": "{month}的清册当前状态为“{state}”，入账后才能打印回单",
     "statement_period_invalid": "查询期间不正确：起始日期 {start} 晚于截止日期 {end}",
     "statement_period_too_long": "查询期间最长 {years} 年",
+    # --- synthetic city: demo and benchmark data (batch/synthetic_city) ---------------------
+    "city_already_loaded": "数据库中已有 {units} 个单位，模拟城市只能装入没有单位数据的数据库",
+    "city_load_rule_broken": "模拟城市数据装载校验失败，已全部撤销：凭证 {vouchers} 不满足记账规则",
 }
 
 _FALLBACK = "操作失败（错误代码：{code}）"

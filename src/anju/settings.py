@@ -8,6 +8,11 @@ ANJU_COOKIE_SECURE     "false" only for plain-http development behind no proxy (
 ANJU_SESSION_IDLE_MINUTES  staff session idle timeout (default 15, 等保三级)
 ANJU_PASSWORD_ITERATIONS   PBKDF2-HMAC-SM3 iterations for new password hashes (default 200000;
                            tests use fewer to run fast; existing hashes keep their own count)
+ANJU_BANK_URL          the bank-settlement platform, tcp://host:port (unset: no bank link)
+ANJU_BANK_TIMEOUT      whole seconds to wait for the platform's answer (default 10)
+ANJU_BANK_LISTEN       host:port where `anju serve` listens for account-change notices (SBDC100)
+ANJU_BANK_CUST_NO / ANJU_BANK_OPER_NO / ANJU_BANK_TX_UNIT_NO  numbers the platform assigned
+                           when the centre connected (customer, operator, institution)
 ANJU_UPLOAD_MAX_MB     largest file upload (Excel rosters, wage-base sheets), in MiB (default 20)
 ANJU_EXCEL_MAX_ROWS    most data rows an uploaded sheet may have (default 100000)
 """
@@ -31,6 +36,11 @@ class Settings:
     session_absolute_hours: int
     bank_sim_url: str | None
     password_iterations: int = 200_000
+    bank_timeout_seconds: int = 10
+    bank_listen: str | None = None
+    bank_cust_no: str = ""
+    bank_oper_no: str = "ANJU01"
+    bank_tx_unit_no: str = ""
     upload_max_mb: int = 20
     excel_max_rows: int = 100_000
 
@@ -60,6 +70,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         session_absolute_hours=int(source.get("ANJU_SESSION_ABSOLUTE_HOURS") or 8),
         bank_sim_url=source.get("ANJU_BANK_URL") or None,
         password_iterations=int(source.get("ANJU_PASSWORD_ITERATIONS") or 200_000),
+        bank_timeout_seconds=int(source.get("ANJU_BANK_TIMEOUT") or 10),
+        bank_listen=source.get("ANJU_BANK_LISTEN") or None,
+        bank_cust_no=source.get("ANJU_BANK_CUST_NO") or "",
+        bank_oper_no=source.get("ANJU_BANK_OPER_NO") or "ANJU01",
+        bank_tx_unit_no=source.get("ANJU_BANK_TX_UNIT_NO") or "",
         upload_max_mb=int(source.get("ANJU_UPLOAD_MAX_MB") or 20),
         excel_max_rows=int(source.get("ANJU_EXCEL_MAX_ROWS") or 100_000),
     )

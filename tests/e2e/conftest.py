@@ -41,6 +41,9 @@ STAFF: dict[str, Staff] = {
     s.username: s
     for s in (
         Staff("clerk01", "王柜员", Role.COUNTER_CLERK, "Clerk#Pass2026", "JBSWY3DPEHPK3PXPJBSWY3DP", "02"),
+        Staff("clerk03", "冯柜员", Role.COUNTER_CLERK, "Clerk#Pass2036", "KVKFKRCPNZQUYMLXOVYDSQKJ", "03"),
+        Staff("reviewer1", "李复核", Role.REVIEWER, "Review#Pass2026", "GFCTEMBVGQ2TQMJSGI3DGMZV", None),
+        Staff("approver1", "张审批", Role.APPROVER, "Approve#Pass2026", "MZXW6YTBOI2DSNJQGEYTGNBV", None),
         Staff("finance1", "赵会计", Role.FINANCE, "Finance#Pass2026", "KRSXG5CTMVRXEZLUKN2XAZLS", None),
         Staff("finance2", "钱会计", Role.FINANCE, "Finance#Pass2027", "GEZDGNBVGY3TQOJQGEZDGNBV", None),
         Staff("auditor1", "孙稽核", Role.AUDITOR, "Auditor#Pass2026", "MFRGGZDFMZTWQ2LKNNWG23TP", None),

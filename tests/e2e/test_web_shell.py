@@ -169,6 +169,7 @@ def test_every_page_renders_for_its_role(browser: Browser, app: FastAPI, clock: 
             "/ledger/chart",
             "/ledger/vouchers",
             "/ledger/trial-balance",
+            "/audit/mine",
             "/account/password",
             "/logout",
         ],
@@ -244,7 +245,7 @@ def test_security_admin_sees_the_new_operators_secrets_once(browser: Browser) ->
     logged_in(browser, "secadmin")
     reply = browser.submit(
         "/operators",
-        {"username": "clerk03", "display_name": "陈柜员", "roles": ["counter_clerk"], "branch_code": "02"},
+        {"username": "clerk09", "display_name": "陈柜员", "roles": ["counter_clerk"], "branch_code": "02"},
         csrf_from="/operators",
     )
     assert reply.status_code == 201, reply.text
@@ -252,15 +253,15 @@ def test_security_admin_sees_the_new_operators_secrets_once(browser: Browser) ->
     password = re.search(r'data-testid="initial-password">([^<]+)<', reply.text)
     assert password
     listing = browser.page("/operators").text
-    assert "clerk03" in listing
+    assert "clerk09" in listing
     assert password.group(1) not in listing
     clash = browser.submit(
         "/operators",
-        {"username": "clerk03", "display_name": "重复", "roles": ["counter_clerk"]},
+        {"username": "clerk09", "display_name": "重复", "roles": ["counter_clerk"]},
         csrf_from="/operators",
     )
     assert clash.status_code == 409
-    assert "用户名 clerk03 已存在" in clash.text
+    assert "用户名 clerk09 已存在" in clash.text
 
 
 def test_htmx_requests_get_fragments(browser: Browser) -> None:
@@ -284,3 +285,14 @@ def test_audit_filters_return_just_the_results_to_htmx(browser: Browser) -> None
     assert reply.status_code == 200
     assert reply.text.startswith('<div id="audit-results">')
     assert "auth.login" in reply.text
+
+
+def test_a_clerk_sees_their_own_operations_but_not_the_whole_log(browser: Browser) -> None:
+    logged_in(browser, "clerk01")
+    browser.page("/audit")  # refused: the whole log belongs to the audit administrator
+    mine = browser.page("/audit/mine")
+    assert mine.status_code == 200
+    assert "我的操作记录" in mine.text
+    assert "auth.login" in mine.text  # the clerk's own login is there
+    assert "security.access_denied" in mine.text  # and so is the refused attempt
+    assert "auditadmin" not in mine.text

@@ -442,7 +442,14 @@ def test_check_ledger_detects_a_balance_changed_behind_its_back(container: Conta
     books = open_books(container)
     a, _ = books.members
     post(container, remit(books, "r1", [(a, 3000)]))
-    raw(container, "UPDATE ledger_account SET balance_fen = balance_fen + 100 WHERE account_no = :a", a=a)
+    # The database keeps balance = current-year + carried (interest buckets), so the tamperer
+    # moves both; only check_ledger can see that no posting explains the change.
+    raw(
+        container,
+        "UPDATE ledger_account SET balance_fen = balance_fen + 100, "
+        "current_year_fen = current_year_fen + 100 WHERE account_no = :a",
+        a=a,
+    )
     report = read(container.uow, check_ledger)
     assert not report.ok
     assert {f.code for f in report.findings} == {
@@ -470,7 +477,8 @@ def test_check_ledger_detects_a_tampered_posting(container: Container, backend: 
             conn.execute(text("DROP TRIGGER trg_posting_no_update"))
         conn.execute(
             text(
-                "UPDATE posting SET amount_fen = 2999 WHERE line_no = 2 AND voucher_id = "
+                "UPDATE posting SET amount_fen = 2999, current_year_fen = 2999 "
+                "WHERE line_no = 2 AND voucher_id = "
                 "(SELECT id FROM voucher WHERE voucher_no = :v)"
             ),
             {"v": posted.voucher_no},

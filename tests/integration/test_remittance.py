@@ -28,7 +28,6 @@ from anju.money import Money
 from anju.services import remittance as rm
 from anju.services.ledger import check_ledger, get_voucher
 from anju.services.members import get_member_account
-from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
 from anju.services.units import cancel_unit, get_unit
 from tests.integration.collection_helpers import DAY, Centre, open_member, register, seed
@@ -68,7 +67,13 @@ def add_unit(centre: Centre, wages: tuple[str, ...], opened: date | None = None)
     for i, wage in enumerate(wages):
         k = next(_people)  # resident IDs: three serial digits and a birth year to spread them
         opened_account = open_member(
-            centre, clerk, unit.unit_account_no, k % 1000, wage=wage, name=f"职工{i}", birth=f"19{60 + k // 1000}0101"
+            centre,
+            clerk,
+            unit.unit_account_no,
+            k % 1000,
+            wage=wage,
+            name=f"职工{i}",
+            birth=f"19{60 + k // 1000}0101",
         )
         members.append(opened_account.account.account_no)
         ledgers.append(opened_account.account.ledger_account_no)
@@ -80,7 +85,9 @@ def add_unit(centre: Centre, wages: tuple[str, ...], opened: date | None = None)
 def set_opened(c: Container, unit_no: str, day: date) -> None:
     """History before Anju: the unit opened earlier (a migrated unit)."""
     with c.engine.begin() as conn:
-        conn.execute(text("UPDATE unit SET opened_on = :d WHERE unit_account_no = :n"), {"d": day, "n": unit_no})
+        conn.execute(
+            text("UPDATE unit SET opened_on = :d WHERE unit_account_no = :n"), {"d": day, "n": unit_no}
+        )
 
 
 def go(w: World, fn: Any) -> Any:
@@ -118,8 +125,14 @@ def pay(w: World, amount: Money, serial: str, **kw: Any) -> rm.PaymentReceipt:
     return go(
         w,
         lambda uow: rm.receive_unit_payment(
-            uow, w.clerk, unit_account_no=w.unit_no, amount=amount, serial_no=serial,
-            received_on=DAY, value_date=DAY, **kw,
+            uow,
+            w.clerk,
+            unit_account_no=w.unit_no,
+            amount=amount,
+            serial_no=serial,
+            received_on=DAY,
+            value_date=DAY,
+            **kw,
         ),
     )
 
@@ -144,7 +157,9 @@ def test_a_roster_lists_every_contributing_member_with_stored_parts(container: C
     assert roster.total == Money.of("9840.00")
     lines = look(w, lambda uow: rm.roster_lines(uow, w.clerk, roster.id))
     assert [(line.member_account_no, str(line.amount)) for line in lines] == [
-        (w.members[0], "1920.00"), (w.members[1], "1440.00"), (w.members[2], "6480.00"),
+        (w.members[0], "1920.00"),
+        (w.members[1], "1440.00"),
+        (w.members[2], "6480.00"),
     ]
     assert all("*" in line.member_name for line in lines)  # names masked
     assert_ledger_ok(w)
@@ -155,17 +170,24 @@ def test_a_draft_can_be_adjusted_and_parts_follow_the_policy_rounding(container:
     roster = go(w, lambda uow: rm.generate_roster(uow, w.clerk, w.unit_no, NOV))
     after = go(w, lambda uow: rm.remove_roster_member(uow, w.clerk, roster.id, w.members[2]))
     assert (after.headcount, after.total) == (2, Money.of("3360.00"))
-    after = go(w, lambda uow: rm.change_roster_base(uow, w.clerk, roster.id, w.members[1], Money.of("6543.21")))
+    after = go(
+        w, lambda uow: rm.change_roster_base(uow, w.clerk, roster.id, w.members[1], Money.of("6543.21"))
+    )
     # 6543.21 × 12 % = 785.1852 → 785.19 each part (fen, half up)
     line = look(w, lambda uow: rm.roster_lines(uow, w.clerk, roster.id))[1]
     assert (line.wage_base, line.unit_part, line.member_part) == (
-        Money.of("6543.21"), Money.of("785.19"), Money.of("785.19"),
+        Money.of("6543.21"),
+        Money.of("785.19"),
+        Money.of("785.19"),
     )
     assert after.total == Money.of("1920.00") + Money.of("1570.38")
     # a base below the floor is raised to it (rules.md §2.1): 1800 → 2000 → 240 each
     go(w, lambda uow: rm.change_roster_base(uow, w.clerk, roster.id, w.members[1], Money.of("1800.00")))
     after = go(w, lambda uow: rm.add_roster_member(uow, w.clerk, roster.id, w.members[2]))
-    assert (after.headcount, after.total) == (3, Money.of("1920.00") + Money.of("480.00") + Money.of("6480.00"))
+    assert (after.headcount, after.total) == (
+        3,
+        Money.of("1920.00") + Money.of("480.00") + Money.of("6480.00"),
+    )
     with pytest.raises(Conflict) as err:
         go(w, lambda uow: rm.add_roster_member(uow, w.clerk, roster.id, w.members[2]))
     assert err.value.code == "roster_line_exists"
@@ -186,7 +208,9 @@ def test_a_member_of_another_unit_cannot_be_put_on_the_roster(container: Contain
     assert err.value.code == "roster_member_not_eligible"
 
 
-def test_a_second_roster_for_the_month_is_refused_and_a_cancelled_one_regenerates(container: Container) -> None:
+def test_a_second_roster_for_the_month_is_refused_and_a_cancelled_one_regenerates(
+    container: Container,
+) -> None:
     w = make_world(container)
     first = go(w, lambda uow: rm.generate_roster(uow, w.clerk, w.unit_no, NOV))
     with pytest.raises(Conflict) as err:
@@ -211,7 +235,9 @@ def test_a_matching_payment_credits_every_member_in_one_voucher(container: Conta
     voucher = look(w, lambda uow: get_voucher(uow, FINANCE, str(receipt.voucher_no)))
     credits = [p for p in voucher.postings if p.side == "credit"]
     assert {p.account_no: p.amount for p in credits} == {
-        w.ledgers[0]: Money.of("1920.00"), w.ledgers[1]: Money.of("1440.00"), w.ledgers[2]: Money.of("6480.00"),
+        w.ledgers[0]: Money.of("1920.00"),
+        w.ledgers[1]: Money.of("1440.00"),
+        w.ledgers[2]: Money.of("6480.00"),
     }
     assert {p.business_type for p in credits} == {"01"}
     assert [p.gl_code[:3] for p in voucher.postings if p.side == "debit"] == ["101"]
@@ -298,12 +324,31 @@ def test_suspense_money_is_refunded_to_a_pending_payable(container: Container) -
     unit = look(w, lambda uow: get_unit(uow, w.clerk, w.unit_no))
     pay(w, Money.of("300.00"), "BANK-OVER")
     with pytest.raises(RuleViolation) as err:
-        go(w, lambda uow: rm.refund_suspense(
-            uow, w.clerk, w.unit_no, amount=Money.of("300.01"), reason="多缴", payee_name="单位", payee_account_no="6222"))
+        go(
+            w,
+            lambda uow: rm.refund_suspense(
+                uow,
+                w.clerk,
+                w.unit_no,
+                amount=Money.of("300.01"),
+                reason="多缴",
+                payee_name="单位",
+                payee_account_no="6222",
+            ),
+        )
     assert err.value.code == "refund_exceeds_suspense"
-    refund = go(w, lambda uow: rm.refund_suspense(
-        uow, w.clerk, w.unit_no, amount=Money.of("300.00"), reason="多缴退回", payee_name="安居测试单位",
-        payee_account_no="41001234567890"))
+    refund = go(
+        w,
+        lambda uow: rm.refund_suspense(
+            uow,
+            w.clerk,
+            w.unit_no,
+            amount=Money.of("300.00"),
+            reason="多缴退回",
+            payee_name="安居测试单位",
+            payee_account_no="41001234567890",
+        ),
+    )
     assert (refund.state, refund.amount) == ("pending", Money.of("300.00"))
     assert balance(w, unit.suspense_account_no) == Money.ZERO
     pending = look(w, lambda uow: uow.ledger.single_account(GL.PENDING_REFUNDS))
@@ -362,7 +407,9 @@ def test_two_concurrent_payments_of_one_roster_credit_it_once(container: Contain
 # --- back-payment ------------------------------------------------------------------------------
 
 
-def test_back_payment_fills_a_gap_and_paid_up_to_moves_only_across_contiguous_months(container: Container) -> None:
+def test_back_payment_fills_a_gap_and_paid_up_to_moves_only_across_contiguous_months(
+    container: Container,
+) -> None:
     centre = seed(container)
     w = add_unit(centre, ("8000.00", "6000.00"), opened=date(2026, 10, 8))
     pay(w, confirmed(w, NOV).total, "BANK-NOV")
@@ -372,7 +419,12 @@ def test_back_payment_fills_a_gap_and_paid_up_to_moves_only_across_contiguous_mo
         go(w, lambda uow: rm.generate_back_payment(uow, w.clerk, w.unit_no, ["202610"], "  "))
     assert err.value.code == "back_payment_reason_required"
     [back] = go(w, lambda uow: rm.generate_back_payment(uow, w.clerk, w.unit_no, ["202610"], "十月漏缴"))
-    assert (back.kind, back.reason, back.headcount, back.total) == ("back_payment", "十月漏缴", 2, Money.of("3360.00"))
+    assert (back.kind, back.reason, back.headcount, back.total) == (
+        "back_payment",
+        "十月漏缴",
+        2,
+        Money.of("3360.00"),
+    )
     back = go(w, lambda uow: rm.confirm_roster(uow, w.clerk, back.id))
     receipt = pay(w, back.total, "BANK-OCT")
     assert receipt.state == "matched"
@@ -421,7 +473,9 @@ def test_a_closed_member_ledger_account_fails_the_whole_payment(container: Conta
     w = make_world(container)
     roster = confirmed(w)
     with w.c.engine.begin() as conn:  # the last leg of the voucher will refuse to post
-        conn.execute(update(ledger_account).where(ledger_account.c.account_no == w.ledgers[2]).values(status="closed"))
+        conn.execute(
+            update(ledger_account).where(ledger_account.c.account_no == w.ledgers[2]).values(status="closed")
+        )
     before = _snapshot(w)
     with pytest.raises(RuleViolation) as err:
         pay(w, roster.total, "BANK-L6")
@@ -431,7 +485,9 @@ def test_a_closed_member_ledger_account_fails_the_whole_payment(container: Conta
     assert_ledger_ok(w)
 
 
-def test_a_failure_after_posting_leaves_nothing_half_applied(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_after_posting_leaves_nothing_half_applied(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = make_world(container)
     roster = confirmed(w)
     before = _snapshot(w)
@@ -469,12 +525,12 @@ def test_any_roster_is_paid_exactly_line_by_line(container: Container, wages: li
     assert_ledger_ok(w)
 
 
-_seeded_centres: dict[int, Centre] = {}
+_seeded_centres: dict[str, Centre] = {}
 
 
 def _seeded(container: Container) -> Centre:
     """Seed once per database: Hypothesis reuses the function's fixture across examples."""
-    key = id(container)
+    key = container.settings.database_url  # a fresh database per test (an id() could be reused)
     if key not in _seeded_centres:
         _seeded_centres[key] = seed(container)
     return _seeded_centres[key]
@@ -489,7 +545,3 @@ def test_roster_views_are_not_found_outside_the_actors_branch(container: Contain
     assert err.value.http_status in (403, 404)
     with pytest.raises(NotFound):
         look(w, lambda uow: rm.get_roster(uow, w.clerk, 999_999))
-
-
-def _unused(uow: UnitOfWork) -> None:  # keeps the import for type checkers of lambdas
-    del uow

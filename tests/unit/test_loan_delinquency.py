@@ -51,7 +51,9 @@ def yuan(text: str) -> Money:
 
 def instalment_10() -> UnpaidInstalment:
     """Example 4: #10 of the Example 2a loan, from the schedule itself."""
-    row = build_schedule(yuan("300000.00"), CONTRACT_RATE, 240, RepaymentMethod.EQUAL_INSTALMENT, date(2024, 6, 20))
+    row = build_schedule(
+        yuan("300000.00"), CONTRACT_RATE, 240, RepaymentMethod.EQUAL_INSTALMENT, date(2024, 6, 20)
+    )
     ten = row.instalment(10)
     return UnpaidInstalment(ten.instalment_no, ten.due_date, ten.principal, ten.interest)
 
@@ -81,13 +83,18 @@ def test_penalty_from_the_last_accrual_and_within_grace() -> None:
     item = instalment_10()
     on = date(2025, 5, 12)
     # Accrued daily by a batch: from the day after the last accrual only.
-    assert penalty_interest(item, on=on, contract_rate=CONTRACT_RATE, terms=terms, since=date(2025, 5, 11)) == (
+    assert penalty_interest(
+        item, on=on, contract_rate=CONTRACT_RATE, terms=terms, since=date(2025, 5, 11)
+    ) == (
         yuan("0.19")  # 1,641.36 × 0.00011875 = 0.1949…
     )
     assert penalty_interest(item, on=DUE, contract_rate=CONTRACT_RATE, terms=terms) == Money.ZERO
     graced = dataclasses.replace(terms, grace_days=3)
     assert overdue_days(DUE, DUE + timedelta(days=3), grace_days=3) == 0
-    assert penalty_interest(item, on=DUE + timedelta(days=3), contract_rate=CONTRACT_RATE, terms=graced) == Money.ZERO
+    assert (
+        penalty_interest(item, on=DUE + timedelta(days=3), contract_rate=CONTRACT_RATE, terms=graced)
+        == Money.ZERO
+    )
     # Past the grace period the penalty runs from the due date.
     assert overdue_days(DUE, DUE + timedelta(days=4), grace_days=3) == 4
     assert penalty_interest(item, on=DUE + timedelta(days=4), contract_rate=CONTRACT_RATE, terms=graced) == (
@@ -139,9 +146,7 @@ def test_penalties_first_then_interest_then_principal_older_first_then_current()
         (12, "current_interest"),
         (12, "current_principal"),
     ]
-    assert allocation.unapplied == yuan("5000.00") - sum(
-        (i.owed for i in [*overdue, current]), Money.ZERO
-    )
+    assert allocation.unapplied == yuan("5000.00") - sum((i.owed for i in [*overdue, current]), Money.ZERO)
     assert allocation.current_after is None
 
 
@@ -187,7 +192,10 @@ def test_allocation_never_loses_or_invents_a_fen(
     assert all(line.amount.is_positive for line in allocation.lines)
     assert allocation.unapplied.is_zero or owed_after == 0
     # No penalty is left owing while interest or principal was paid.
-    if any(line.component is not Component.PENALTY for line in allocation.lines) and order is AllocationOrder.BY_COMPONENT:
+    if (
+        any(line.component is not Component.PENALTY for line in allocation.lines)
+        and order is AllocationOrder.BY_COMPONENT
+    ):
         assert all(item.penalty.is_zero for item in allocation.overdue_after)
 
 

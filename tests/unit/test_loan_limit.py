@@ -91,7 +91,8 @@ def test_example_3_balance_multiple_binds() -> None:
 def test_example_3_every_figure_names_its_rule_and_policy_source() -> None:
     policy = example_3_policy()
     decision = loan_limit(
-        policy, example_3(rate_source=RuleSource("首套住房五年以上贷款利率", "中国人民银行2025年5月7日通知", "P"))
+        policy,
+        example_3(rate_source=RuleSource("首套住房五年以上贷款利率", "中国人民银行2025年5月7日通知", "P")),
     )
     figures = {f.key: f for f in decision.figures}
     assert figures[CITY_MAX].rule == "最高贷款额度"
@@ -133,7 +134,11 @@ def test_single_contributor_second_home_uses_the_single_cap_and_second_home_ltv(
 
 def test_a_second_home_cap_applies_when_the_policy_sets_one() -> None:
     data = reference_data()
-    data["loan"]["city_max_second_home_couple"] = {"value": "500000.00", "source": "二套住房最高额度", "tag": "L"}
+    data["loan"]["city_max_second_home_couple"] = {
+        "value": "500000.00",
+        "source": "二套住房最高额度",
+        "tag": "L",
+    }
     policy = parse_policy(data).loan
     assert loan_limit(policy, example_3(first_home=False)).figure(CITY_MAX).amount == yuan("500000.00")
     assert loan_limit(policy, example_3(first_home=True)).figure(CITY_MAX).amount == yuan("800000.00")
@@ -146,7 +151,9 @@ def test_uplifts_stack_up_to_the_ceiling() -> None:
     assert one.amount == yuan("960000.00")
     assert "多子女家庭上浮 20%" in one.computation
     assert [s.label for s in one.sources][1:] == ["额度上浮：多子女家庭", "额度上浮叠加上限"]
-    every = loan_limit(policy, example_3(uplifts=("multi_child", "talent", "green_building"))).figure(CITY_MAX)
+    every = loan_limit(policy, example_3(uplifts=("multi_child", "talent", "green_building"))).figure(
+        CITY_MAX
+    )
     assert every.amount == yuan("1200000.00")  # 20 + 30 + 10 = 60 %, capped at 50 %
     assert "叠加上限 50%" in every.computation
     with pytest.raises(PolicyRuleViolation) as caught:
@@ -258,7 +265,10 @@ def test_example_3_borrower_is_eligible_and_each_line_names_its_source() -> None
     ("changes", "failing"),
     [
         ({"borrower": ApplicantFacts(continuous_months=5)}, "continuous_contribution"),
-        ({"co_borrower": ApplicantFacts(continuous_months=12, contribution_normal=False)}, "continuous_contribution"),
+        (
+            {"co_borrower": ApplicantFacts(continuous_months=12, contribution_normal=False)},
+            "continuous_contribution",
+        ),
         ({"has_unsettled_loan": True}, "no_unsettled_loan"),
         ({"family_loans_used": 2}, "family_loan_count"),
         ({"term_months": 361}, "term"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -21,11 +23,14 @@ from anju.domain.loans.schedule import (
     months_to_repay,
     prepay_partial,
     reprice,
+    reprice_for_rate_change,
     settle_in_full,
 )
+from anju.domain.policy import parse_policy
 from anju.messages import MESSAGES
 from anju.money import Money, Rate
 
+REFERENCE = Path(__file__).resolve().parents[2] / "policies" / "reference.toml"
 EI = RepaymentMethod.EQUAL_INSTALMENT
 EP = RepaymentMethod.EQUAL_PRINCIPAL
 DISBURSED = date(2024, 6, 20)
@@ -75,7 +80,11 @@ def test_example_2a_equal_instalment() -> None:
         yuan("1636.26"),
         Money.ZERO,
     )
-    assert [r.due_date for r in s.instalments[:3]] == [date(2024, 7, 20), date(2024, 8, 20), date(2024, 9, 20)]
+    assert [r.due_date for r in s.instalments[:3]] == [
+        date(2024, 7, 20),
+        date(2024, 8, 20),
+        date(2024, 9, 20),
+    ]
     assert s.maturity_date == date(2044, 6, 20)
     assert s.repayment_day == 20
     assert (s.method.code, s.method.label) == ("01", "等额本息")
@@ -140,7 +149,11 @@ def test_example_5_reprices_from_the_outstanding_principal_and_remaining_instalm
     assert new.level == yuan("1606.85")
     row = new.instalment(19)
     assert (row.due_date, row.annual_rate) == (date(2026, 1, 20), RATE_2025)
-    assert (row.interest, row.principal, row.closing_balance) == (yuan("613.03"), yuan("993.82"), yuan("281944.85"))
+    assert (row.interest, row.principal, row.closing_balance) == (
+        yuan("613.03"),
+        yuan("993.82"),
+        yuan("281944.85"),
+    )
     assert new.interest_due_after(date(2025, 12, 20)) == yuan("73781.33")
     assert old.interest_due_after(date(2025, 12, 20)) == yuan("81442.04")
     assert old.interest_due_after(date(2025, 12, 20)) - new.interest_due_after(date(2025, 12, 20)) == yuan(
@@ -149,6 +162,22 @@ def test_example_5_reprices_from_the_outstanding_principal_and_remaining_instalm
     # Instalments due before 1 January keep the old rate and amounts.
     assert new.instalments[:18] == old.instalments[:18]
     assert new.annual_rate == RATE_2024  # the contract rate stays as signed (JKHTLL)
+
+
+def test_example_5_from_the_announcement_through_the_policy() -> None:
+    policy = parse_policy(tomllib.loads(REFERENCE.read_text(encoding="utf-8"))).loan
+    announced = date(2025, 5, 8)
+    new_rate = policy.rate_on(announced, first_home=True, term_months=240)
+    assert new_rate == RATE_2025
+    assert reprice_for_rate_change(example_2(), policy, announced=announced, new_rate=new_rate) == example_5()
+    # A loan of one year or less keeps its contract rate.
+    short = build_schedule(yuan("50000.00"), RATE_2024, 12, EI, date(2025, 3, 20))
+    assert reprice_for_rate_change(short, policy, announced=announced, new_rate=new_rate) is short
+    longer = build_schedule(yuan("50000.00"), RATE_2024, 13, EI, date(2025, 3, 20))
+    repriced = reprice_for_rate_change(longer, policy, announced=announced, new_rate=new_rate)
+    assert [r.annual_rate for r in repriced.instalments if r.due_date >= date(2026, 1, 1)] == [RATE_2025] * 4
+    assert {r.annual_rate for r in repriced.instalments if r.due_date < date(2026, 1, 1)} == {RATE_2024}
+    assert repriced.contract_term_months == 13
 
 
 def test_repricing_at_the_old_rate_reproduces_the_schedule() -> None:
@@ -236,7 +265,11 @@ def test_full_prepayment_on_and_between_due_dates() -> None:
     )
     assert on_due.interest_saved == yuan("70135.53")
     later = settle_in_full(example_5(), on=date(2026, 7, 1))
-    assert (later.accrued_days, later.accrued_interest, later.amount) == (11, yuan("220.02"), yuan("277163.39"))
+    assert (later.accrued_days, later.accrued_interest, later.amount) == (
+        11,
+        yuan("220.02"),
+        yuan("277163.39"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -329,7 +362,13 @@ def test_combination_loan_adds_both_parts() -> None:
 # --- properties ---------------------------------------------------------------------------------------------
 
 loans = st.builds(
-    lambda fen, rate_bp, term, method, day: (Money(fen), Rate.percent(f"{rate_bp / 1000:.3f}"), term, method, day),
+    lambda fen, rate_bp, term, method, day: (
+        Money(fen),
+        Rate.percent(f"{rate_bp / 1000:.3f}"),
+        term,
+        method,
+        day,
+    ),
     st.integers(min_value=1, max_value=300_000_000),
     st.integers(min_value=0, max_value=8_000),
     st.integers(min_value=1, max_value=360),
@@ -382,7 +421,13 @@ def test_repricing_keeps_the_principal_and_the_past(
 
 
 big_loans = st.builds(
-    lambda fen, rate_bp, term, method, day: (Money(fen), Rate.percent(f"{rate_bp / 1000:.3f}"), term, method, day),
+    lambda fen, rate_bp, term, method, day: (
+        Money(fen),
+        Rate.percent(f"{rate_bp / 1000:.3f}"),
+        term,
+        method,
+        day,
+    ),
     st.integers(min_value=1_000_000, max_value=300_000_000),
     st.integers(min_value=0, max_value=8_000),
     st.integers(min_value=2, max_value=360),
@@ -413,7 +458,10 @@ def test_prepayment_on_a_due_date_never_increases_interest(
     assert p.after.total_interest <= s.total_interest
     assert p.remaining_interest_after <= p.remaining_interest_before
     if option is PrepaymentOption.LOWER_INSTALMENT:
-        assert p.instalments_remaining == len(s.due_after(on))
+        assert p.instalments_remaining <= len(s.due_after(on))
+        if p.balance_after >= Money.yuan(10_000):
+            # Only a tiny balance over many months can be repaid a month early by the rounded level.
+            assert p.instalments_remaining == len(s.due_after(on))
         assert p.new_level <= s.level
     else:
         assert p.instalments_remaining <= len(s.due_after(on))

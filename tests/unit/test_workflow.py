@@ -4,6 +4,7 @@ above a threshold, final states, ratings."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -28,7 +29,7 @@ THRESHOLD = Money.from_yuan("50000.00")
 
 
 def apply(case: CaseFacts, step: Step, actor: str) -> CaseFacts:
-    changes: dict[str, object] = {"state": step.to_state}
+    changes: dict[str, Any] = {"state": step.to_state}
     if step.role:
         changes[step.role] = actor
     return dataclasses.replace(case, **changes)

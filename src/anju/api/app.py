@@ -15,19 +15,55 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 import anju
-from anju.api import audit, auth, calendar, docs, health, ledger, loan_calculator, operators, org, policy
+from anju.api import (
+    audit,
+    auth,
+    bank,
+    calendar,
+    cases,
+    docs,
+    documents,
+    health,
+    ledger,
+    loan_calculator,
+    members,
+    operators,
+    org,
+    policy,
+    remittance,
+    sheets,
+    units,
+)
 from anju.bootstrap import Container
 from anju.http.errors import install_error_handlers, internal_error_payload, respond
 from anju.http.guard import make_query_limiter, route_permissions
 from anju.http.middleware import SecurityMiddleware
 from anju.http.sessions import make_login_limiter
+from anju.http.uploads import MIB, UploadLimitMiddleware
 from anju.web.rendering import STATIC_DIR, render_error_page
 from anju.web.routes import web_router
 
 logger = logging.getLogger("anju.api")
 
 API_PREFIX = "/api/v1"
-API_ROUTERS = (health, auth, calendar, org, policy, ledger, audit, operators, loan_calculator)
+API_ROUTERS = (
+    health,
+    auth,
+    calendar,
+    org,
+    policy,
+    ledger,
+    audit,
+    operators,
+    loan_calculator,
+    units,
+    members,
+    cases,
+    documents,
+    sheets,
+    remittance,
+    bank,
+)
 
 # (URL under /static/vendor, folder inside node_modules) — front-end packages from npm, never a CDN.
 VENDOR_PACKAGES = (
@@ -91,6 +127,8 @@ def create_app(container: Container, *, node_modules: Path | None = None) -> Fas
     def on_crash(request: Request, request_id: str) -> Response:
         return respond(request, 500, internal_error_payload(request_id), render_error_page)
 
+    # Multipart bodies are counted as they arrive and cut at the upload limit (F4).
+    app.add_middleware(UploadLimitMiddleware, max_bytes=container.settings.upload_max_mb * MIB)
     app.add_middleware(SecurityMiddleware, on_crash=on_crash, hsts=container.settings.cookie_secure)
 
     route_permissions(app)  # raises RoutePermissionError on a route without exactly one permission

@@ -12,6 +12,7 @@ from anju.api.schemas.common import ERROR_RESPONSES, Limit, Offset
 from anju.api.schemas.members import (
     FreezeIn,
     LookupIn,
+    LookupOut,
     MemberAccountOut,
     MemberChangeIn,
     MemberOpenIn,
@@ -43,7 +44,9 @@ def _out(view: Any) -> MemberAccountOut:
     return MemberAccountOut.of(view)
 
 
-@router.get("", response_model=list[MemberRowOut], summary="个人账户查询（个人账号或姓名；按证件号码请用 lookup）")
+@router.get(
+    "", response_model=list[MemberRowOut], summary="个人账户查询（个人账号或姓名；按证件号码请用 lookup）"
+)
 def search(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=60)],
@@ -58,16 +61,18 @@ def search(
     return [MemberRowOut.of(r) for r in page.items]
 
 
-@router.post("/lookup", response_model=MemberAccountOut | None, summary="按证件号码查找个人账户（不放在网址中）")
+@router.post("/lookup", response_model=LookupOut, summary="按证件号码查找个人账户（号码不放在网址中）")
 def lookup(body: LookupIn, cmd: Command = command(P.COLLECTION_VIEW)) -> Response:
-    def run_(uow: UnitOfWork) -> dict[str, Any]:
+    def run_(uow: UnitOfWork) -> LookupOut:
         view = members.find_by_resident_id(uow, cmd.actor, body.resident_id)
-        return {"account": None if view is None else _out(view).model_dump(mode="json")}
+        return LookupOut(account=None if view is None else _out(view))
 
     return cmd.execute(run_)
 
 
-@router.post("", status_code=201, response_model=OpenedOut, summary="个人账户设立（已有封存账户的，启封转入）")
+@router.post(
+    "", status_code=201, response_model=OpenedOut, summary="个人账户设立（已有封存账户的，启封转入）"
+)
 def open_account(body: MemberOpenIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
     req = MemberOpening(
         unit_account_no=body.unit_account_no,
@@ -114,7 +119,9 @@ def merge(body: MergeIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Respons
 def get_account(
     request: Request, account_no: AccountNo, session: Session = requires(P.COLLECTION_VIEW)
 ) -> MemberAccountOut:
-    view = read(container_of(request).uow, lambda uow: members.get_member_account(uow, session.actor, account_no))
+    view = read(
+        container_of(request).uow, lambda uow: members.get_member_account(uow, session.actor, account_no)
+    )
     return _out(view)
 
 
@@ -123,7 +130,9 @@ def _masked_reply(payload: dict[str, Any]) -> dict[str, Any]:
     return {"account_no": payload.get("account_no"), "redacted": True}
 
 
-@router.post("/{account_no}/reveal", response_model=MemberAccountOut, summary="查看完整个人信息（须填写原因，记审计）")
+@router.post(
+    "/{account_no}/reveal", response_model=MemberAccountOut, summary="查看完整个人信息（须填写原因，记审计）"
+)
 def reveal(account_no: AccountNo, body: RevealIn, cmd: Command = command(P.PERSONAL_DATA_UNMASK)) -> Response:
     return cmd.execute(
         lambda uow: _out(members.reveal_member_account(uow, cmd.actor, account_no, body.reason)),
@@ -132,7 +141,9 @@ def reveal(account_no: AccountNo, body: RevealIn, cmd: Command = command(P.PERSO
 
 
 @router.post("/{account_no}/changes", response_model=MemberAccountOut, summary="个人信息变更")
-def change(account_no: AccountNo, body: MemberChangeIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
+def change(
+    account_no: AccountNo, body: MemberChangeIn, cmd: Command = command(P.COLLECTION_MANAGE)
+) -> Response:
     changes = MemberChanges(
         name=body.name,
         phone=body.phone,
@@ -145,7 +156,9 @@ def change(account_no: AccountNo, body: MemberChangeIn, cmd: Command = command(P
 
 
 @router.post("/{account_no}/wage-base", response_model=MemberAccountOut, summary="缴存基数调整")
-def wage_base(account_no: AccountNo, body: WageBaseIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
+def wage_base(
+    account_no: AccountNo, body: WageBaseIn, cmd: Command = command(P.COLLECTION_MANAGE)
+) -> Response:
     return cmd.execute(lambda uow: _out(members.adjust_wage_base(uow, cmd.actor, account_no, body.wage_base)))
 
 
@@ -164,7 +177,9 @@ def unseal(account_no: AccountNo, body: UnsealIn, cmd: Command = command(P.COLLE
 
 
 @router.post("/{account_no}/transfer", response_model=MemberAccountOut, summary="市内转移（账户和余额不变）")
-def transfer(account_no: AccountNo, body: TransferIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
+def transfer(
+    account_no: AccountNo, body: TransferIn, cmd: Command = command(P.COLLECTION_MANAGE)
+) -> Response:
     return cmd.execute(
         lambda uow: _out(
             members.transfer_member(uow, cmd.actor, account_no, body.to_unit_account_no, body.wage_base)

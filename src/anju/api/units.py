@@ -38,6 +38,7 @@ Status = Annotated[str | None, Query(max_length=2, pattern=r"^[0-9]{2}$")]
 @router.get("", response_model=UnitPageOut, summary="单位查询（本管理部）")
 def list_units(
     request: Request,
+    *,
     q: Annotated[str | None, Query(max_length=100, description="单位账号、统一社会信用代码或名称")] = None,
     status: Status = None,
     limit: Limit = 50,
@@ -81,7 +82,9 @@ def register(body: UnitRegisterIn, cmd: Command = command(P.COLLECTION_MANAGE)) 
 
 
 @router.get("/{unit_account_no}", response_model=UnitOut, summary="单位详情")
-def get_unit(request: Request, unit_account_no: UnitNo, session: Session = requires(P.COLLECTION_VIEW)) -> UnitOut:
+def get_unit(
+    request: Request, unit_account_no: UnitNo, session: Session = requires(P.COLLECTION_VIEW)
+) -> UnitOut:
     view = read(container_of(request).uow, lambda uow: units.get_unit(uow, session.actor, unit_account_no))
     return UnitOut.of(view)
 
@@ -90,6 +93,7 @@ def get_unit(request: Request, unit_account_no: UnitNo, session: Session = requi
 def unit_members(
     request: Request,
     unit_account_no: UnitNo,
+    *,
     status: Status = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -105,7 +109,9 @@ def unit_members(
 
 
 @router.get(
-    "/{unit_account_no}/contribution-preview", response_model=PartsOut, summary="按申报工资试算缴存基数和月缴存额"
+    "/{unit_account_no}/contribution-preview",
+    response_model=PartsOut,
+    summary="按申报工资试算缴存基数和月缴存额",
 )
 def preview(
     request: Request,
@@ -125,7 +131,9 @@ def preview(
 
 
 @router.post("/{unit_account_no}/changes", response_model=UnitOut, summary="单位信息变更")
-def change(unit_account_no: UnitNo, body: UnitChangeIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
+def change(
+    unit_account_no: UnitNo, body: UnitChangeIn, cmd: Command = command(P.COLLECTION_MANAGE)
+) -> Response:
     changes = UnitChanges(
         name=body.name,
         economic_type=body.economic_type,
@@ -158,11 +166,15 @@ def seal(unit_account_no: UnitNo, body: ReasonIn, cmd: Command = command(P.COLLE
 
 @router.post("/{unit_account_no}/resume", response_model=UnitOut, summary="单位启封")
 def resume(unit_account_no: UnitNo, body: ReasonIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
-    return cmd.execute(lambda uow: UnitOut.of(units.resume_unit(uow, cmd.actor, unit_account_no, body.reason)))
+    return cmd.execute(
+        lambda uow: UnitOut.of(units.resume_unit(uow, cmd.actor, unit_account_no, body.reason))
+    )
 
 
 @router.post("/{unit_account_no}/cancel", response_model=UnitOut, summary="单位销户")
-def cancel(unit_account_no: UnitNo, body: UnitCancelIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
+def cancel(
+    unit_account_no: UnitNo, body: UnitCancelIn, cmd: Command = command(P.COLLECTION_MANAGE)
+) -> Response:
     return cmd.execute(
         lambda uow: UnitOut.of(units.cancel_unit(uow, cmd.actor, unit_account_no, body.close_reason))
     )

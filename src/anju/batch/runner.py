@@ -52,6 +52,16 @@ class BatchJob(Protocol):
         ...
 
 
+class CompletingJob(BatchJob, Protocol):
+    """A job with work to do once, when its last chunk is done (e.g. releasing an accrual).
+
+    `on_complete` runs in the transaction that marks the run succeeded, so it happens exactly
+    once per run: a crash before that commit leaves the run resumable and the work undone.
+    """
+
+    def on_complete(self, uow: UnitOfWork, ctx: JobContext) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     done: int
@@ -148,6 +158,9 @@ def run_job(
             return False, current
         items = job.next_chunk(uow, ctx, current.checkpoint, chunk_size)
         if not items:
+            on_complete = getattr(job, "on_complete", None)  # see CompletingJob
+            if on_complete is not None:
+                on_complete(uow, ctx)
             uow.batch.finish(record.id, "succeeded", None, uow.now_utc())
             return False, uow.batch.get(record.id)
         failures = _process_isolated(uow, job, ctx, items)

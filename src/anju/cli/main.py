@@ -16,13 +16,16 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from anju.errors import AnjuError
+
+if TYPE_CHECKING:
+    from anju.bootstrap import Container
 
 app = typer.Typer(help="安居住房公积金核心业务系统 — 运维命令", no_args_is_help=True, add_completion=False)
 policy_app = typer.Typer(help="政策参数（版本化）", no_args_is_help=True)
@@ -35,6 +38,7 @@ console = Console()
 T = TypeVar("T")
 # The reference policy shipped with Anju (policies/reference.toml at the repository root).
 REFERENCE_POLICY = Path(__file__).resolve().parents[3] / "policies" / "reference.toml"
+CITY_HELP = "装入模拟城市（small：约 2,000 人、100 个单位、三年汇缴历史，演示用）；库中已有单位时跳过"
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -50,7 +54,7 @@ def _guard(fn: Callable[[], T]) -> T:
         raise _fail(exc.message) from exc
 
 
-def _container():  # type: ignore[no-untyped-def]
+def _container() -> Container:
     from anju.bootstrap import build
 
     return _guard(build)
@@ -62,6 +66,7 @@ def init(
         bool, typer.Option("--demo", help="同时创建演示中心、管理部、银行和各角色操作员")
     ] = False,
     business_date: Annotated[str | None, typer.Option(help="初始会计日期 YYYY-MM-DD（默认今天）")] = None,
+    city: Annotated[str | None, typer.Option("--city", help=CITY_HELP)] = None,
 ) -> None:
     """Create the master key, the database and its reference data. Safe to run again."""
     from anju.bootstrap import build, create_master_key_if_missing, upgrade_schema
@@ -80,6 +85,8 @@ def init(
     result = _guard(lambda: setup.initialise(container.uow, business_date=day, reference_policy=reference))
     for line in result:
         console.print(line)
+    if city:  # first: the city goes only into a database without units (the demo adds some)
+        _load_city(container, city)
     if demo:
         _seed_demo(container)
 
@@ -110,7 +117,7 @@ def serve(
     uvicorn.run(create_app(container), host=host, port=port, log_level="info", proxy_headers=False)
 
 
-def _seed_demo(container) -> None:  # type: ignore[no-untyped-def]
+def _seed_demo(container: Container) -> None:
     from anju.services import setup
 
     lines = _guard(lambda: setup.seed_demo(container.uow))
@@ -118,10 +125,34 @@ def _seed_demo(container) -> None:  # type: ignore[no-untyped-def]
         console.print(line)
 
 
+def _load_city(container: Container, size: str) -> None:
+    from anju.batch.synthetic_city import SIZES, generate_if_empty
+
+    if size not in SIZES:
+        raise _fail(f"模拟城市规模应为 {'、'.join(SIZES)} 之一")
+    report = _guard(
+        lambda: generate_if_empty(container, size, progress=lambda line: console.print(f"  {line}"))
+    )
+    if report is None:
+        console.print("模拟城市：库中已有单位数据，跳过")
+        return
+    console.print(
+        f"模拟城市：{report.units:,} 个单位，{report.persons:,} 人（封存 {report.sealed_members:,}），"
+        f"{report.vouchers:,} 张汇缴凭证，存款余额 {report.total_deposits.format_cn()} 元，"
+        f"用时 {report.total_seconds:.1f} 秒"
+    )
+    console.print(f"  例：单位 {report.big_units[0]}，个人账号 {report.sample_members[0]}（本部柜员可查）")
+
+
 @app.command()
-def demo() -> None:
-    """Add the demo centre and print the demo operators' credentials."""
-    _seed_demo(_container())
+def demo(
+    city: Annotated[str | None, typer.Option("--city", help=CITY_HELP)] = None,
+) -> None:
+    """Add the demo centre and print the demo operators' credentials; --city small adds people."""
+    container = _container()
+    if city:
+        _load_city(container, city)
+    _seed_demo(container)
 
 
 @app.command("demo-totp")
@@ -236,13 +267,14 @@ def check_ledger() -> None:
 def batch_run(
     name: Annotated[str, typer.Argument(help="作业名称")],
     on: Annotated[str | None, typer.Option("--date", help="会计日期 YYYY-MM-DD（默认当前会计日期）")] = None,
-    chunk_size: Annotated[int, typer.Option(help="每批处理条数")] = 2000,
+    chunk_size: Annotated[int | None, typer.Option(help="每批处理条数（默认由作业决定）")] = None,
 ) -> None:
     """Run (or resume) a batch job with a progress bar and ETA."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from anju.batch import jobs  # noqa: F401 - registers every job
     from anju.batch.registry import JOBS
-    from anju.batch.runner import run_job
+    from anju.batch.runner import DEFAULT_CHUNK_SIZE, run_job
     from anju.domain.security import Actor
     from anju.services import calendar
     from anju.services.runner import read
@@ -264,7 +296,12 @@ def batch_run(
 
         report = _guard(
             lambda: run_job(
-                container.uow, job, day, actor=Actor.system(name), chunk_size=chunk_size, on_progress=show
+                container.uow,
+                job,
+                day,
+                actor=Actor.system(name),
+                chunk_size=chunk_size or int(getattr(job, "chunk_size", DEFAULT_CHUNK_SIZE)),
+                on_progress=show,
             )
         )
     console.print(str(report))
@@ -294,6 +331,11 @@ def batch_list() -> None:
             r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
     console.print(table)
+
+
+from anju.cli import bank as bank_cli  # noqa: E402 - needs _guard and _container above
+
+bank_cli.register(app, guard=_guard, container=_container)
 
 
 def main() -> None:  # pragma: no cover - console entry

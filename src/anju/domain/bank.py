@@ -318,7 +318,9 @@ class StatementFile:
         """A fingerprint of the content (not of its transport): the same file twice is refused."""
         h = hashlib.sha256()
         h.update(f"{self.account_no}|{self.start}|{self.end}|{self.declared_count}|".encode())
-        h.update(f"{self.declared_total.fen}|{_fen(self.opening_balance)}|{_fen(self.closing_balance)}\n".encode())
+        h.update(
+            f"{self.declared_total.fen}|{_fen(self.opening_balance)}|{_fen(self.closing_balance)}\n".encode()
+        )
         for line in self.lines:
             h.update(
                 "|".join(
@@ -461,12 +463,12 @@ def reconcile_lines(lines: Sequence[StatementLine], movements: Sequence[LedgerMo
             items.append(_line_item(Verdict.DUPLICATE, line, note="同一流水号再次出现"))
             continue
         seen.add(line.serial)
-        index = by_serial.get(line.serial)
-        if index is None or index in used:
+        linked = by_serial.get(line.serial)
+        if linked is None or linked in used:
             pending.append(line)
             continue
-        used.add(index)
-        items.append(_paired(line, movements[index], note=""))
+        used.add(linked)
+        items.append(_paired(line, movements[linked], note=""))
     unlinked = [i for i, m in enumerate(movements) if i not in used and not m.serials]
     for line in pending:
         found = next((i for i in unlinked if i not in used and movements[i].amount == line.amount), None)
@@ -509,9 +511,9 @@ def _paired(line: StatementLine, movement: LedgerMovement, *, note: str) -> Reco
 def _outcome(
     items: list[ReconItem], lines: Sequence[StatementLine], movements: Sequence[LedgerMovement]
 ) -> ReconOutcome:
-    counts = {verdict: 0 for verdict in Verdict.ALL}
-    statement_sums = {verdict: Money.ZERO for verdict in Verdict.ALL}
-    ledger_sums = {verdict: Money.ZERO for verdict in Verdict.ALL}
+    counts = dict.fromkeys(Verdict.ALL, 0)
+    statement_sums = dict.fromkeys(Verdict.ALL, Money.ZERO)
+    ledger_sums = dict.fromkeys(Verdict.ALL, Money.ZERO)
     for item in items:
         counts[item.verdict] += 1
         if item.statement_amount is not None:

@@ -333,6 +333,13 @@ class InterestPolicy:
     interest_year_start: Sourced[MonthDay] = field(metadata=_param(_Kind.MONTH_DAY))
     pay_interest_on_partial_withdrawal: Sourced[bool] = field(metadata=_param(_Kind.BOOL))
     withdrawal_debit_order: Sourced[DebitOrder] = field(metadata=_param(_Kind.ENUM, DebitOrder))
+    # How many days before the business date a posting to a member's account may be valued
+    # (倒起息): its interest is corrected by adjusting the account's daily product. Defaulted so
+    # versions stored before the parameter existed still load.
+    max_back_value_days: Sourced[int] = field(
+        default=Sourced(30, "倒起息业务的起息日最多早于会计日期30天（中心内控惯例，rules.md §3.3）", "E"),
+        metadata=_param(_Kind.INT),
+    )
 
     def deposit_rates_on(self, day: date) -> DepositRateRow:
         row = _latest_row(self.deposit_rates, day)
@@ -874,6 +881,7 @@ def _validate_interest(i: InterestPolicy) -> None:
         # dates.InterestYear (and the 30 June settlement) is built on 1 July; a policy that says
         # otherwise would be silently ignored, so it is refused until the code supports it.
         raise _invalid(f"{p}.interest_year_start", "目前只支持 07-01（计息年度 7月1日至次年6月30日）")
+    _check_range(i.max_back_value_days.value, 0, 366, f"{p}.max_back_value_days")
 
 
 def _validate_withdrawal(w: WithdrawalPolicy) -> None:

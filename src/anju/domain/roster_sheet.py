@@ -69,6 +69,7 @@ class RosterSheetLine:
     unit_part: Money
     member_part: Money
     computed: bool  # at least one part was blank and computed
+    row: int
 
 
 def validate_roster_sheet(
@@ -131,5 +132,6 @@ def validate_roster_sheet(
             else:
                 parts.append(given)
         if len(problems) == before:
-            lines.append(RosterSheetLine(member.id, base, parts[0], parts[1], computed))
-    return lines
+            lines.append(RosterSheetLine(member.id, base, parts[0], parts[1], computed, row.number))
+    bad = problems.rows_with_problems()
+    return [line for line in lines if line.row not in bad]

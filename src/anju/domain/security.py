@@ -48,8 +48,9 @@ class Permission:
     BANK_VIEW: Final = "bank.view"  # sign-in state, instructions, inbox, reconciliation reports
     BANK_OPERATE: Final = "bank.operate"  # sign in/out, query instructions, fetch statements, 对账
     BANK_RESOLVE: Final = "bank.resolve"  # settle an unknown instruction by hand after checking the bank
-    BANK_ALLOCATE: Final = "bank.allocate"  # assign unidentified money to a unit, close inbox items
+    BANK_ALLOCATE: Final = "bank.allocate"  # assign unidentified money in to the unit that sent it
     BANK_TRANSFER: Final = "bank.transfer"  # move money between the centre's own accounts (资金调拨)
+    BATCH_VIEW: Final = "batch.view"  # batch job runs and their progress (年度结息 ...)
 
 
 class Role:
@@ -126,8 +127,8 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.BANK_VIEW,
             P.BANK_OPERATE,
             P.BANK_RESOLVE,
-            P.BANK_ALLOCATE,
             P.BANK_TRANSFER,
+            P.BATCH_VIEW,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -155,6 +156,7 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.LEDGER_CHECK,
             P.BANK_VIEW,
             P.BANK_OPERATE,
+            P.BATCH_VIEW,
         }
     ),
     Role.SECURITY_ADMIN: frozenset({P.AUTHENTICATED, P.OPERATORS_VIEW, P.OPERATORS_MANAGE}),

@@ -191,6 +191,9 @@ class Problems:
     def __iter__(self) -> Iterator[SheetProblem]:
         return iter(self.items)
 
+    def rows_with_problems(self) -> set[int]:
+        return {p.row for p in self.items}
+
     def raise_if_any(self, *, rows: int) -> None:
         if self.items:
             raise SheetInvalid(self.items, rows=rows)
@@ -284,47 +287,76 @@ def identify_members(
     The clerk types the full ID number; it is checked (GB 11643 check digit), reduced to its
     blind index and compared with the account's, so a row naming one person's account with
     another person's ID is caught, and no ID is ever decrypted to compare. Each account and each
-    ID may appear once. Returns the rows whose member is settled (other columns still to check).
+    ID may appear once. Returns the rows whose member is settled by both (their other columns
+    are still to be checked; a wrong name is reported but does not unsettle the member).
     """
     found: list[tuple[SheetRow, M]] = []
     first_account: dict[str, int] = {}
     first_id: dict[str, int] = {}
     for row in table.rows:
-        before = len(problems)
         number = table.cell(row, "account_no")
-        member: M | None = None
-        if not number:
-            problems.at(row, "account_no", "sheet_cell_required")
-        elif not MemberAccountNo.is_well_formed(number):
-            problems.at(row, "account_no", "sheet_account_no_invalid", value=number[:30])
-        elif first_account.setdefault(number, row.number) != row.number:
-            problems.at(
-                row, "account_no", "sheet_duplicate_account", value=number, first_row=first_account[number]
-            )
-        else:
-            member = members.get(number)
-            if member is None:
-                problems.at(row, "account_no", "sheet_member_not_in_unit", value=number)
-            elif member.status not in allowed_statuses:
-                label = MEMBER_STATUS_LABELS.get(member.status, member.status)
-                problems.at(row, "account_no", "sheet_member_status", value=number, status=label, action=action)
+        member = _account(row, number, members, problems, first_account, allowed_statuses, action)
         name = table.cell(row, "name")
         if member is not None and name and not _same_name(name, member.name):
             problems.at(row, "name", "sheet_name_mismatch", given=name[:30], account_no=number)
-        typed_id = table.cell(row, "resident_id")
-        if not typed_id:
-            problems.at(row, "resident_id", "sheet_cell_required")
+        index = _resident_id_index(row, table.cell(row, "resident_id"), blind_index, problems, first_id)
+        if member is None or index is None:
+            continue
+        if index != member.resident_id_idx:
+            problems.at(row, "resident_id", "sheet_resident_id_mismatch", account_no=number)
         else:
-            try:
-                resident_id = ResidentId(typed_id)
-            except IdentifierError as exc:
-                problems.at(row, "resident_id", "sheet_resident_id_invalid", reason=exc.details.get("reason", ""))
-            else:
-                index = blind_index(resident_id.reveal())
-                if first_id.setdefault(index, row.number) != row.number:
-                    problems.at(row, "resident_id", "sheet_duplicate_resident_id", first_row=first_id[index])
-                elif member is not None and index != member.resident_id_idx:
-                    problems.at(row, "resident_id", "sheet_resident_id_mismatch", account_no=number)
-        if member is not None and len(problems) == before:
             found.append((row, member))
     return found
+
+
+def _account(  # noqa: PLR0917 - a private step of identify_members
+    row: SheetRow,
+    number: str,
+    members: Mapping[str, M],
+    problems: Problems,
+    first_row: dict[str, int],
+    allowed_statuses: frozenset[str] | tuple[str, ...],
+    action: str,
+) -> M | None:
+    """The member a row's account number names, if it is well formed, unique and in the unit."""
+    if not number:
+        problems.at(row, "account_no", "sheet_cell_required")
+        return None
+    if not MemberAccountNo.is_well_formed(number):
+        problems.at(row, "account_no", "sheet_account_no_invalid", value=number[:30])
+        return None
+    if first_row.setdefault(number, row.number) != row.number:
+        problems.at(row, "account_no", "sheet_duplicate_account", value=number, first_row=first_row[number])
+        return None
+    member = members.get(number)
+    if member is None:
+        problems.at(row, "account_no", "sheet_member_not_in_unit", value=number)
+        return None
+    if member.status not in allowed_statuses:
+        label = MEMBER_STATUS_LABELS.get(member.status, member.status)
+        problems.at(row, "account_no", "sheet_member_status", value=number, status=label, action=action)
+        return None
+    return member
+
+
+def _resident_id_index(
+    row: SheetRow,
+    typed: str,
+    blind_index: Callable[[str], str],
+    problems: Problems,
+    first_row: dict[str, int],
+) -> str | None:
+    """The blind index of a row's ID number, if it is valid and not on an earlier row."""
+    if not typed:
+        problems.at(row, "resident_id", "sheet_cell_required")
+        return None
+    try:
+        resident_id = ResidentId(typed)
+    except IdentifierError as exc:
+        problems.at(row, "resident_id", "sheet_resident_id_invalid", reason=exc.details.get("reason", ""))
+        return None
+    index = blind_index(resident_id.reveal())
+    if first_row.setdefault(index, row.number) != row.number:
+        problems.at(row, "resident_id", "sheet_duplicate_resident_id", first_row=first_row[index])
+        return None
+    return index

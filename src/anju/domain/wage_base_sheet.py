@@ -56,6 +56,7 @@ WAGE_BASE_LAYOUT: Final = SheetLayout(
 class WageBaseLine:
     member_account_id: int
     parts: ContributionParts
+    row: int
 
 
 def validate_wage_base_sheet(
@@ -88,5 +89,6 @@ def validate_wage_base_sheet(
         except ContributionRuleViolation:
             problems.at(row, "declared", "sheet_amount_not_positive", value=declared.format_cn())
             continue
-        lines.append(WageBaseLine(member.id, parts))
-    return lines
+        lines.append(WageBaseLine(member.id, parts, row.number))
+    bad = problems.rows_with_problems()
+    return [line for line in lines if line.row not in bad]

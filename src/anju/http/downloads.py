@@ -15,6 +15,11 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
+from anju.domain.documents import Document
+from anju.domain.sheets import SheetContent
+from anju.reports import excel, pdf
+from anju.reports.pdf import Digest
+
 MAX_NAME: Final = 120
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
 _NOT_ASCII_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -55,4 +60,16 @@ def file_response(body: bytes, *, media_type: str, filename: str, inline: bool =
             "Content-Disposition": content_disposition(filename, inline=inline),
             "X-Content-Type-Options": "nosniff",
         },
+    )
+
+
+def pdf_response(content: Document, filename: str, crypto: Digest) -> Response:
+    """A printed document (content from the services) rendered to PDF, as a download."""
+    return file_response(pdf.render(content, crypto), media_type=pdf.PDF_MEDIA_TYPE, filename=filename)
+
+
+def excel_response(content: SheetContent) -> Response:
+    """A sheet (template or export) as an .xlsx download."""
+    return file_response(
+        excel.write_sheet(content), media_type=excel.XLSX_MEDIA_TYPE, filename=content.filename
     )

@@ -69,7 +69,9 @@ def all_permissions() -> frozenset[str]:
 class Guard:
     """The dependency behind `requires` and `public`: one per route, naming one permission."""
 
-    def __init__(self, permission: str, *, allow_password_change_due: bool = False, query: bool = False) -> None:
+    def __init__(
+        self, permission: str, *, allow_password_change_due: bool = False, query: bool = False
+    ) -> None:
         if permission not in all_permissions():
             raise RoutePermissionError(f"unknown permission {permission!r}")
         if query and permission != Permission.PUBLIC:

@@ -29,6 +29,7 @@ from anju.errors import AuthenticationFailed, RuleViolation
 from anju.http.context import Session, container_of
 from anju.http.guard import Guard
 from anju.http.idempotency import KEY_HEADER, MARK, Command, validate_key
+from anju.reports.excel import ExcelLimits
 from anju.services.ports import IdempotencyClaim
 
 MIB: Final = 1024 * 1024
@@ -51,7 +52,7 @@ class UploadTooLarge(RuleViolation):
 def _is_multipart(scope: Scope) -> bool:
     for name, value in scope.get("headers", ()):
         if name == b"content-type":
-            return value.lower().startswith(b"multipart/form-data")
+            return bytes(value).lower().startswith(b"multipart/form-data")
     return False
 
 
@@ -120,6 +121,12 @@ async def read_upload(request: Request, *, max_bytes: int) -> Upload:
 
 def upload_max_bytes(request: Request) -> int:
     return int(container_of(request).settings.upload_max_mb) * MIB
+
+
+def excel_limits(request: Request) -> ExcelLimits:
+    """The deployment's limits for uploaded sheets (ANJU_UPLOAD_MAX_MB, ANJU_EXCEL_MAX_ROWS)."""
+    settings = container_of(request).settings
+    return ExcelLimits(max_bytes=int(settings.upload_max_mb) * MIB, max_rows=int(settings.excel_max_rows))
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,11 @@ class AccountKind(enum.Enum):
         """True when one GL code holds many accounts of this kind (postings must name one)."""
         return self in {AccountKind.MEMBER_DEPOSIT, AccountKind.UNIT_SUSPENSE, AccountKind.LOAN}
 
+    @property
+    def bears_interest(self) -> bool:
+        """True when the account earns deposit interest (积数 kept by every posting)."""
+        return self is AccountKind.MEMBER_DEPOSIT
+
 
 @dataclass(frozen=True, slots=True)
 class GlAccount:

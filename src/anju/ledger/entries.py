@@ -69,6 +69,7 @@ class Posting:
     side: Side
     amount: Money
     business_type: str | None = None
+    interest: Money | None = None  # 发生利息额 FSLXE: interest paid out with this line
 
     def __post_init__(self) -> None:
         if not isinstance(self.side, Side):
@@ -79,6 +80,8 @@ class Posting:
             raise LedgerRuleViolation("posting_amount_not_positive", amount=str(self.amount))
         if self.business_type is not None:
             _check_text("business_type", self.business_type, MAX_BUSINESS_TYPE)
+        if self.interest is not None and (not isinstance(self.interest, Money) or self.interest.fen < 0):
+            raise LedgerRuleViolation("posting_amount_not_positive", amount=str(self.interest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,8 @@ def reversal_of(
         value_date=original.value_date,
         memo=memo[:MAX_MEMO],
         postings=tuple(
-            Posting(p.account, p.side.opposite, p.amount, p.business_type) for p in original.postings
+            Posting(p.account, p.side.opposite, p.amount, p.business_type, p.interest)
+            for p in original.postings
         ),
         kind=REVERSAL_KIND,
         reverses=original_no,

@@ -383,3 +383,109 @@ def bank_transfer(
         postings=(Posting(to_bank, Side.DEBIT, amount), Posting(from_bank, Side.CREDIT, amount)),
         kind="bank_transfer",
     )
+
+
+# --- deposit interest (domain/interest.py) -------------------------------------------------------
+
+ANNUAL_INTEREST_SOURCE: Final = "annual_interest"
+ANNUAL_INTEREST_KIND: Final = "annual_interest"
+INTEREST_ACCRUAL_SOURCE: Final = "interest_accrual"
+INTEREST_ACCRUAL_RELEASE_SOURCE: Final = "interest_accrual_release"
+
+
+def annual_interest(
+    *,
+    source_ref: str,
+    credits: Sequence[tuple[str, Money]],
+    settlement_day: date,
+    memo: str,
+) -> VoucherDraft:
+    """年度结息: Dr 41101 interest paid to members / Cr 201 each member (type 09, FSLXE = amount).
+
+    Credited as of 30 June (value date), earning from 1 July. The PostgreSQL settlement builds the
+    same voucher set-based in SQL; this draft is the definition it follows.
+    """
+    member_lines = tuple(
+        Posting(AccountRef.ledger(account_no), Side.CREDIT, amount, BusinessType.ANNUAL_INTEREST, amount)
+        for account_no, amount in credits
+    )
+    total = Money(sum(line.amount.fen for line in member_lines))
+    return VoucherDraft(
+        source=ANNUAL_INTEREST_SOURCE,
+        source_ref=source_ref,
+        business_date=settlement_day,
+        value_date=settlement_day,
+        memo=memo,
+        postings=(Posting(AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST), Side.DEBIT, total), *member_lines),
+        kind=ANNUAL_INTEREST_KIND,
+    )
+
+
+def closing_payout(
+    *,
+    source: str,
+    source_ref: str,
+    member_account_no: str,
+    bank: AccountRef,
+    principal: Money,
+    interest: Money,
+    business_date: date,
+    value_date: date,
+    memo: str,
+    business_type: str = BusinessType.CLOSING_WITHDRAWAL,
+    kind: str = "closing_withdrawal",
+) -> VoucherDraft:
+    """销户提取 / 外部转出 with the interest since the last settlement paid out with the principal:
+    Dr 201 member (principal, FSLXE = interest), Dr 41101 interest / Cr 101xx principal + interest.
+
+    The interest never passes through the member's account: the detail row shows FSE = principal
+    and FSLXE = interest, as the data standard's closing row does (Example 1c).
+    """
+    lines = [Posting(AccountRef.ledger(member_account_no), Side.DEBIT, principal, business_type, interest)]
+    if interest.is_positive:
+        lines.append(Posting(AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST), Side.DEBIT, interest))
+    lines.append(Posting(bank, Side.CREDIT, principal + interest))
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date,
+        memo=memo,
+        postings=tuple(lines),
+        kind=kind,
+    )
+
+
+def interest_accrual(*, source_ref: str, amount: Money, business_date: date, memo: str) -> VoucherDraft:
+    """预提利息 (month end): Dr 41101 interest expense / Cr 211 interest payable."""
+    return VoucherDraft(
+        source=INTEREST_ACCRUAL_SOURCE,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=(
+            Posting(AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST), Side.DEBIT, amount),
+            Posting(AccountRef.gl(GL.INTEREST_PAYABLE), Side.CREDIT, amount),
+        ),
+        kind="interest_accrual",
+    )
+
+
+def interest_accrual_release(
+    *, source: str, source_ref: str, amount: Money, business_date: date, memo: str
+) -> VoucherDraft:
+    """Release accrued interest (冲回预提): Dr 211 interest payable / Cr 41101 interest expense —
+    at settlement, when the interest is paid to the members, or when the accrual falls."""
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=(
+            Posting(AccountRef.gl(GL.INTEREST_PAYABLE), Side.DEBIT, amount),
+            Posting(AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST), Side.CREDIT, amount),
+        ),
+        kind="interest_accrual",
+    )

@@ -41,6 +41,9 @@ class PostedPosting:
     amount: Money
     business_type: str | None
     value_date: date
+    current_year: Money | None = None  # DNGJFSE: part of the amount in current-year collections
+    carried: Money | None = None  # SNJZFSE: part in the balance brought forward
+    interest: Money | None = None  # FSLXE: interest paid with this line
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ class PostedVoucher:
             value_date=self.value_date,
             memo=self.memo,
             postings=tuple(
-                Posting(AccountRef.ledger(p.account_no), p.side, p.amount, p.business_type)
+                Posting(AccountRef.ledger(p.account_no), p.side, p.amount, p.business_type, p.interest)
                 for p in self.postings
             ),
             kind=self.kind,
@@ -95,6 +98,9 @@ class StatementLine:
     amount: Money
     balance_after: Money
     business_type: str | None
+    current_year: Money | None = None  # DNGJFSE (member deposit accounts)
+    carried: Money | None = None  # SNJZFSE
+    interest: Money | None = None  # FSLXE
 
 
 @dataclass(frozen=True, slots=True)

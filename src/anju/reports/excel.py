@@ -199,22 +199,21 @@ def cell_text(value: object) -> str:
     """A cell's value as the text a clerk typed. Numbers stored as floats lose binary noise only."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, float):  # Excel stores every number as a binary double
+        return _number_text(Decimal(repr(value)))
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float):  # Excel stores every number as a binary double
-        exact = Decimal(repr(value))
-        if exact == exact.to_integral_value():
-            return str(int(exact))
-        return format(exact.quantize(Decimal("0.000001")).normalize(), "f")
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     return str(value).strip()
+
+
+def _number_text(exact: Decimal) -> str:
+    if exact == exact.to_integral_value():
+        return str(int(exact))
+    return format(exact.quantize(Decimal("0.000001")).normalize(), "f")
 
 
 def _row_texts(values: Sequence[object], width: int) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -73,15 +73,15 @@ class Digest(Protocol):
 # --- fonts -------------------------------------------------------------------------------------
 
 _font_lock = threading.Lock()
-_font_name: str | None = None
+_registered: dict[str, str] = {}  # "name" -> the registered font's name, once chosen
 
 
 def chinese_font(candidates: Sequence[tuple[str, int]] = TRUETYPE_CANDIDATES) -> str:
     """Register (once) and name the Chinese font: an embeddable TrueType one if found, else STSong."""
-    global _font_name
     with _font_lock:
-        if _font_name is not None:
-            return _font_name
+        if "name" in _registered:
+            return _registered["name"]
+        name = CID_FONT
         for path, index in candidates:
             if not Path(path).is_file():
                 continue
@@ -89,11 +89,12 @@ def chinese_font(candidates: Sequence[tuple[str, int]] = TRUETYPE_CANDIDATES) ->
                 pdfmetrics.registerFont(TTFont(TTF_FONT, path, subfontIndex=index))
             except (TTFError, OSError):
                 continue
-            _font_name = TTF_FONT
-            return _font_name
-        pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
-        _font_name = CID_FONT
-        return _font_name
+            name = TTF_FONT
+            break
+        if name == CID_FONT:
+            pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
+        _registered["name"] = name
+        return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +139,12 @@ class Footer:
 def _numbered_canvas(footer: Footer, font: str) -> type[canvas.Canvas]:
     """A canvas that holds every page until the end, so each footer can say "共 N 页"."""
 
-    class NumberedCanvas(canvas.Canvas):
+    class NumberedCanvas(canvas.Canvas):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's API
+        def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
             self._startPage()
 

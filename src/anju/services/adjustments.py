@@ -18,7 +18,7 @@ as stale, to be regenerated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 from anju.dates import YearMonth
@@ -30,7 +30,6 @@ from anju.domain.sheets import CellValue, Problems, SheetContent, SheetTable
 from anju.domain.wage_base_sheet import WAGE_BASE_LAYOUT, validate_wage_base_sheet
 from anju.errors import Conflict, RuleViolation
 from anju.money import Money, Rate
-from anju.services import remittance
 from anju.services.cases import record_counter_case, register_case_kind
 from anju.services.collection import today
 from anju.services.policy import policy_in_force
@@ -44,6 +43,7 @@ from anju.services.ports import (
     UnitRecord,
 )
 from anju.services.roster_sheets import resident_id_index
+from anju.services.units import load_unit
 
 WAGE_BASE_ADJUSTMENT: Final = "wage_base_adjustment"
 RATIO_CHANGE: Final = "ratio_change"
@@ -97,7 +97,7 @@ class ChangeView:
     new_unit_ratio: Rate | None
     new_member_ratio: Rate | None
     created_by: str
-    created_at: object
+    created_at: datetime
 
 
 def contribution_year_of(policy: ContributionPolicy, day: date) -> int:
@@ -125,7 +125,9 @@ def _rosters_from(uow: UnitOfWork, unit: UnitRecord, month: YearMonth) -> list[t
     offset = 0
     while True:
         page = uow.remittance.rosters_of_unit(unit.id, limit=200, offset=offset)
-        found += [(r.month, r.state) for r in page if r.month >= str(month) and r.state != RosterState.CANCELLED]
+        found += [
+            (r.month, r.state) for r in page if r.month >= str(month) and r.state != RosterState.CANCELLED
+        ]
         if len(page) < 200:
             return found
         offset += 200
@@ -205,12 +207,14 @@ def _apply(
 # --- the July wage-base adjustment -----------------------------------------------------------
 
 
-def wage_base_template(uow: UnitOfWork, actor: Actor, unit_account_no: str, year: int | None = None) -> SheetContent:
+def wage_base_template(
+    uow: UnitOfWork, actor: Actor, unit_account_no: str, year: int | None = None
+) -> SheetContent:
     """The declaration sheet: the unit's contributing members, their current base as a starting
     value for the declared wage, and an empty ID column for the clerk to fill in."""
     actor.require(Permission.COLLECTION_MANAGE)
     chosen, _first, _policy = _year(uow, year)
-    unit = remittance.load_unit(uow, actor, unit_account_no)
+    unit = load_unit(uow, actor, unit_account_no)
     members = [m for m in uow.sheets.unit_members(unit.id) if m.status in ADJUSTABLE]
     rows: list[list[CellValue]] = [[m.account_no, m.name, "", m.wage_base] for m in members]
     uow.audit.append(
@@ -242,7 +246,7 @@ def adjust_wage_bases(
     """基数调整 for a whole unit from the declaration sheet: every row valid, or nothing changes."""
     actor.require(Permission.COLLECTION_MANAGE)
     chosen, first_day, policy = _year(uow, year)
-    unit = remittance.load_unit(uow, actor, unit_account_no, for_update=True)
+    unit = load_unit(uow, actor, unit_account_no, for_update=True)
     unit_transition(unit.status, "change")
     members = {m.account_no: m for m in uow.sheets.unit_members(unit.id)}
     problems = Problems(WAGE_BASE_LAYOUT)
@@ -266,7 +270,9 @@ def adjust_wage_bases(
             declared=line.parts.declared,
             bound=line.parts.bound,
             old=_old(by_id[line.member_account_id]),
-            new=SheetLine(line.member_account_id, line.parts.wage_base, line.parts.unit_part, line.parts.member_part),
+            new=SheetLine(
+                line.member_account_id, line.parts.wage_base, line.parts.unit_part, line.parts.member_part
+            ),
         )
         for line in lines
     ]
@@ -291,27 +297,38 @@ def adjust_wage_bases(
         file_sm3=file_sm3,
     )
     return _result(
-        uow, unit, WAGE_BASE_ADJUSTMENT, case_no, effective, chosen, changes, members,
-        at_floor=at_floor, at_cap=at_cap, ratios=(unit.unit_ratio, unit.member_ratio),
+        uow,
+        unit,
+        kind=WAGE_BASE_ADJUSTMENT,
+        case_no=case_no,
+        effective=effective,
+        year=chosen,
+        changes=changes,
+        members=members,
+        at_floor=at_floor,
+        at_cap=at_cap,
+        ratios=(unit.unit_ratio, unit.member_ratio),
     )
 
 
 def _result(
     uow: UnitOfWork,
     unit: UnitRecord,
+    *,
     kind: str,
     case_no: str,
     effective: YearMonth,
     year: int | None,
     changes: list[ContributionChangeLine],
     members: dict[str, SheetMember],
-    *,
     at_floor: int,
     at_cap: int,
     ratios: tuple[Rate, Rate],
 ) -> AdjustmentResult:
     active = sum(1 for m in members.values() if m.status in MEMBER_ACTIVE)
-    drafts = tuple(sorted(m for m, state in _rosters_from(uow, unit, effective) if state == RosterState.DRAFT))
+    drafts = tuple(
+        sorted(m for m, state in _rosters_from(uow, unit, effective) if state == RosterState.DRAFT)
+    )
     paid = unit.paid_up_to if unit.paid_up_to is not None and unit.paid_up_to >= str(effective) else None
     return AdjustmentResult(
         unit_account_no=unit.unit_account_no,
@@ -350,7 +367,7 @@ def change_ratios(
     """New unit and member ratios from a month; every contributing member's parts recomputed."""
     actor.require(Permission.COLLECTION_MANAGE)
     now = today(uow)
-    unit = remittance.load_unit(uow, actor, unit_account_no, for_update=True)
+    unit = load_unit(uow, actor, unit_account_no, for_update=True)
     unit_transition(unit.status, "change")
     for ratio in (unit_ratio, member_ratio):
         ratio_units(ratio)  # stored as Numeric(5,4): at most four decimals
@@ -360,10 +377,14 @@ def change_ratios(
     effective = YearMonth.parse(effective_month)
     current = YearMonth.of(now.day)
     if effective > current:
-        raise AdjustmentRuleViolation("ratio_change_month_future", month=effective.label(), current=current.label())
+        raise AdjustmentRuleViolation(
+            "ratio_change_month_future", month=effective.label(), current=current.label()
+        )
     if unit.paid_up_to is not None and str(effective) <= unit.paid_up_to:
         raise AdjustmentRuleViolation(
-            "ratio_change_month_paid", month=effective.label(), paid_up_to=YearMonth.parse(unit.paid_up_to).label()
+            "ratio_change_month_paid",
+            month=effective.label(),
+            paid_up_to=YearMonth.parse(unit.paid_up_to).label(),
         )
     settled = sorted(m for m, state in _rosters_from(uow, unit, effective) if state != RosterState.DRAFT)
     if settled:
@@ -377,7 +398,10 @@ def change_ratios(
             bound=None,
             old=_old(m),
             new=SheetLine(
-                m.id, m.wage_base, policy.monthly_part(m.wage_base, unit_ratio), policy.monthly_part(m.wage_base, member_ratio)
+                m.id,
+                m.wage_base,
+                policy.monthly_part(m.wage_base, unit_ratio),
+                policy.monthly_part(m.wage_base, member_ratio),
             ),
         )
         for m in members.values()
@@ -403,15 +427,24 @@ def change_ratios(
         file_sm3=None,
     )
     return _result(
-        uow, unit, RATIO_CHANGE, case_no, effective, None, changes, members,
-        at_floor=0, at_cap=0, ratios=(unit_ratio, member_ratio),
+        uow,
+        unit,
+        kind=RATIO_CHANGE,
+        case_no=case_no,
+        effective=effective,
+        year=None,
+        changes=changes,
+        members=members,
+        at_floor=0,
+        at_cap=0,
+        ratios=(unit_ratio, member_ratio),
     )
 
 
 def list_changes(uow: UnitOfWork, actor: Actor, unit_account_no: str, *, limit: int = 20) -> list[ChangeView]:
     """The unit's wage-base adjustments and ratio changes, newest first."""
     actor.require(Permission.COLLECTION_VIEW)
-    unit = remittance.load_unit(uow, actor, unit_account_no)
+    unit = load_unit(uow, actor, unit_account_no)
     return [_change_view(r) for r in uow.sheets.changes_of_unit(unit.id, limit=max(1, min(limit, 100)))]
 
 

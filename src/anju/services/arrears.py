@@ -43,9 +43,10 @@ register_case_kind("arrears_notice", "催缴")
 
 # What each notice tells the unit, and the rule it rests on (printed on the notice).
 NOTICE_BASIS: Final = {
-    "reminder": "《住房公积金管理条例》第十九条：单位应当于每月发放职工工资之日起5日内将单位缴存的和为职工代缴的"
-    "住房公积金汇缴到住房公积金专户内。",
-    "order": "《住房公积金管理条例》第三十八条：单位逾期不缴或者少缴住房公积金的，由住房公积金管理中心责令限期缴存。",
+    "reminder": "《住房公积金管理条例》第十九条：单位应当于每月发放职工工资之日起5日内"
+    "将单位缴存的和为职工代缴的住房公积金汇缴到住房公积金专户内。",
+    "order": "《住房公积金管理条例》第三十八条：单位逾期不缴或者少缴住房公积金的，"
+    "由住房公积金管理中心责令限期缴存。",
     "court": "《住房公积金管理条例》第三十八条：单位逾期仍不缴存的，可以申请人民法院强制执行。",
 }
 
@@ -144,7 +145,9 @@ def _rows(uow: UnitOfWork, candidates: list[ArrearsCandidate], due: dict[int, st
             first_month=YearMonth.of(c.opened_on),
             paid_up_to=YearMonth.parse(c.paid_up_to) if c.paid_up_to else None,
             paid_months=[YearMonth.parse(m) for m in paid.get(c.unit_id, ())],
-            deferred=[MonthRange(YearMonth.parse(a), YearMonth.parse(b)) for a, b in deferred.get(c.unit_id, ())],
+            deferred=[
+                MonthRange(YearMonth.parse(a), YearMonth.parse(b)) for a, b in deferred.get(c.unit_id, ())
+            ],
             through=YearMonth.parse(due[c.payday]),
         )
         if not months:
@@ -174,7 +177,10 @@ def list_arrears(uow: UnitOfWork, actor: Actor, *, limit: int = 100, offset: int
     now = today(uow)
     due = _due_months(now.policy, now.day)
     candidates = uow.remittance.arrears_candidates(
-        due, ARREARS_UNIT_STATES, ROSTER_MEMBER_STATES, branch_id=None if actor.all_branches else actor.branch_id
+        due,
+        ARREARS_UNIT_STATES,
+        ROSTER_MEMBER_STATES,
+        branch_id=None if actor.all_branches else actor.branch_id,
     )
     rows = _rows(uow, candidates, due)
     window = rows[max(0, offset) : max(0, offset) + max(1, min(limit, MAX_PAGE))]
@@ -192,7 +198,9 @@ def unit_arrears(uow: UnitOfWork, actor: Actor, unit_account_no: str) -> Arrears
     unit = load_unit(uow, actor, unit_account_no)
     now = today(uow)
     due = _due_months(now.policy, now.day)
-    candidates = uow.remittance.arrears_candidates(due, ARREARS_UNIT_STATES, ROSTER_MEMBER_STATES, unit_id=unit.id)
+    candidates = uow.remittance.arrears_candidates(
+        due, ARREARS_UNIT_STATES, ROSTER_MEMBER_STATES, unit_id=unit.id
+    )
     rows = _rows(uow, candidates, due)
     return rows[0] if rows else None
 

@@ -43,6 +43,16 @@ def list_audit(
     return entries
 
 
+def list_own_audit(uow: UnitOfWork, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[AuditEntryView]:
+    """Any staff member's own operations (我的操作记录): what they did, and what was refused.
+
+    The whole log stays with the audit administrator (三权分立); everyone may see their own trail.
+    """
+    actor.require(Permission.AUTHENTICATED)
+    limit = min(max(limit, 1), MAX_PAGE)
+    return uow.audit.list_entries(limit=limit, offset=max(offset, 0), action=None, actor=actor.username)
+
+
 def verify_audit_chain(uow: UnitOfWork) -> ChainVerdict:
     """Recompute the HMAC-SM3 chain; `verdict.require_ok()` turns a break into an invariant failure."""
     return uow.audit.verify_chain()

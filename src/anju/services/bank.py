@@ -50,7 +50,7 @@ from anju.domain.bank import (
     state_after_query,
 )
 from anju.domain.security import Actor, AuditEvent, Permission
-from anju.errors import AnjuError, NotFound, RuleViolation
+from anju.errors import AnjuError, NotFound, RuleViolation, TransientConflict
 from anju.ids import mask_bank_card, mask_name
 from anju.ledger.chart import AccountKind
 from anju.ledger.entries import AccountRef
@@ -421,19 +421,13 @@ def _ensure_clearing_account(uow: UnitOfWork) -> None:
 
 
 def _replay_or_conflict(existing: InstructionRecord, *, kind: str, amount: Money, counterparty: str) -> None:
-    if (
-        existing.kind != kind
-        or existing.amount != amount
-        or existing.counterparty_account_no != counterparty
-    ):
+    if existing.kind != kind or existing.amount != amount or existing.counterparty_account_no != counterparty:
         raise BankConflict("bank_instruction_source_reused", source_ref=existing.source_ref)
 
 
 def _insert(uow: UnitOfWork, values: dict[str, object]) -> InstructionRecord:
     record = uow.bank.insert_instruction(values)
     if record is None:  # lost a race for the same (source, source_ref): the retry replays
-        from anju.errors import TransientConflict
-
         raise TransientConflict("transient_conflict")
     return record
 
@@ -450,7 +444,10 @@ def _audit(uow: UnitOfWork, actor: Actor, action: str, record: InstructionRecord
                 "purpose": record.purpose,
                 "amount": str(record.amount),
                 "state": record.state,
-                **{k: v if isinstance(v, str | int | bool) or v is None else str(v) for k, v in details.items()},
+                **{
+                    k: v if isinstance(v, str | int | bool) or v is None else str(v)
+                    for k, v in details.items()
+                },
             },
         )
     )
@@ -505,7 +502,9 @@ def submit_payment(
         raise BankRuleViolation(
             "bank_insufficient_funds",
             account=account.account_no,
-            available=str(uow.ledger.balance(account.ledger_account_no) - uow.bank.reserved(account.account_no)),
+            available=str(
+                uow.ledger.balance(account.ledger_account_no) - uow.bank.reserved(account.account_no)
+            ),
         )
     summary = _text(memo or spec.label_zh, "摘要", 60)
     voucher = uow.ledger.post(
@@ -652,7 +651,9 @@ def submit_transfer(
         raise BankRuleViolation(
             "bank_insufficient_funds",
             account=source.account_no,
-            available=str(uow.ledger.balance(source.ledger_account_no) - uow.bank.reserved(source.account_no)),
+            available=str(
+                uow.ledger.balance(source.ledger_account_no) - uow.bank.reserved(source.account_no)
+            ),
         )
     record = _insert(
         uow,
@@ -729,7 +730,9 @@ def submit_batch_receipt(
     ref = _text(source_ref, "业务编号", 128)
     existing = uow.bank.instruction_by_source(src, ref)
     if existing is not None:
-        _replay_or_conflict(existing, kind=spec.kind, amount=total, counterparty=existing.counterparty_account_no)
+        _replay_or_conflict(
+            existing, kind=spec.kind, amount=total, counterparty=existing.counterparty_account_no
+        )
         return instruction_view(existing)
     if spec.code not in _RECEIPT_HANDLERS:
         raise BankRuleViolation("bank_receipt_unhandled", purpose=spec.code)
@@ -787,7 +790,13 @@ def _finish(
 
 
 def settle_success(
-    uow: UnitOfWork, actor: Actor, record: InstructionRecord, *, host_serial: str | None, code: str, message: str
+    uow: UnitOfWork,
+    actor: Actor,
+    record: InstructionRecord,
+    *,
+    host_serial: str | None,
+    code: str,
+    message: str,
 ) -> InstructionRecord:
     """The bank did it: book the movement out of (or into) the bank account, exactly once."""
     if record.state in InstructionState.FINAL:
@@ -816,7 +825,8 @@ def settle_success(
     elif record.kind == InstructionKind.TRANSFER:
         source = centre_account(uow, record.centre_account_no)
         target = centre_account(uow, record.counterparty_account_no)
-        assert source.ledger_account_no is not None and target.ledger_account_no is not None
+        assert source.ledger_account_no is not None
+        assert target.ledger_account_no is not None
         voucher_no = uow.ledger.post(
             bank_transfer(
                 source=SETTLE_SOURCE,
@@ -896,6 +906,7 @@ class _Plan:
     step: str
     record: InstructionRecord | None = None
     seq_no: str | None = None
+    second_seq_no: str | None = None  # BDC108 after BDC107
     today: date | None = None
     items: tuple[BatchItemRecord, ...] = ()
 
@@ -926,7 +937,7 @@ def _plan(uow: UnitOfWork, *, e2e_id: str, actor: Actor, force_query: bool) -> _
         uow.bank.add_event(record.id, action="send", now=now, actor=actor.username, seq_no=e2e_id)
         items = tuple(uow.bank.batch_items(record.id)) if record.kind == InstructionKind.BATCH_RECEIPT else ()
         updated = replace(claimed, state=InstructionState.UNKNOWN, sends=record.sends + 1)
-        return _Plan(Step.SEND, updated, e2e_id, today, items)
+        return _Plan(Step.SEND, updated, e2e_id, None, today, items)
     seq_no = new_seq_no(uow, today)
     uow.bank.update_instruction(e2e_id, now, queries=record.queries + 1)
     action = "poll" if step == Step.POLL else "query"
@@ -934,7 +945,8 @@ def _plan(uow: UnitOfWork, *, e2e_id: str, actor: Actor, force_query: bool) -> _
     if step == Step.QUERY and record.state == InstructionState.MANUAL:
         uow.bank.update_instruction(e2e_id, now, state=InstructionState.UNKNOWN)
         claimed = replace(claimed, state=InstructionState.UNKNOWN)
-    return _Plan(step, replace(claimed, queries=record.queries + 1), seq_no, today)
+    second = new_seq_no(uow, today) if step == Step.POLL else None
+    return _Plan(step, replace(claimed, queries=record.queries + 1), seq_no, second, today)
 
 
 def order_of(record: InstructionRecord) -> SettlementOrder:
@@ -966,7 +978,9 @@ def order_of(record: InstructionRecord) -> SettlementOrder:
 
 def _perform(gateway: BankGateway, plan: _Plan) -> BankAnswer | BatchOutcome:
     record = plan.record
-    assert record is not None and plan.seq_no is not None and plan.today is not None
+    assert record is not None
+    assert plan.seq_no is not None
+    assert plan.today is not None
     if plan.step == Step.SEND:
         if record.kind == InstructionKind.BATCH_RECEIPT:
             return gateway.send_batch(
@@ -979,7 +993,9 @@ def _perform(gateway: BankGateway, plan: _Plan) -> BankAnswer | BatchOutcome:
                     credit_account_no=record.centre_account_no,
                     credit_account_name=record.centre_account_name,
                     items=tuple(
-                        BatchOrderItem(i.seq, i.amount, i.account_no, i.account_name, i.ref_account_no, i.summary)
+                        BatchOrderItem(
+                            i.seq, i.amount, i.account_no, i.account_name, i.ref_account_no, i.summary
+                        )
                         for i in plan.items
                     ),
                 )
@@ -991,6 +1007,7 @@ def _perform(gateway: BankGateway, plan: _Plan) -> BankAnswer | BatchOutcome:
             batch_no=record.batch_no or record.e2e_id,
             original_date=record.send_date,
             seq_no=plan.seq_no,
+            download_seq_no=plan.second_seq_no or plan.seq_no,
             send_date=plan.today,
         )
     return gateway.query(
@@ -1006,7 +1023,9 @@ def _later(uow: UnitOfWork, record: InstructionRecord) -> datetime:
     return uow.now_utc() + timedelta(seconds=retry_delay_seconds(record.queries))
 
 
-def _apply(uow: UnitOfWork, *, plan: _Plan, result: BankAnswer | BatchOutcome, actor: Actor) -> str:
+def _apply(  # noqa: PLR0911 - one return per answer the platform can give
+    uow: UnitOfWork, *, plan: _Plan, result: BankAnswer | BatchOutcome, actor: Actor
+) -> str:
     """Record what the bank said and move the instruction on; returns its new state."""
     assert plan.record is not None
     record = uow.bank.lock_instruction(plan.record.e2e_id)
@@ -1073,7 +1092,7 @@ def _apply(uow: UnitOfWork, *, plan: _Plan, result: BankAnswer | BatchOutcome, a
 
 def _apply_batch(uow: UnitOfWork, actor: Actor, record: InstructionRecord, result: BatchOutcome) -> str:
     now = uow.now_utc()
-    if result.answer == Answer.PROCESSING or result.answer == Answer.UNKNOWN:
+    if result.answer in (Answer.PROCESSING, Answer.UNKNOWN):
         uow.bank.update_instruction(record.e2e_id, now, lease_until=None, next_attempt_at=_later(uow, record))
         return record.state
     if result.answer == Answer.FAILURE:
@@ -1119,9 +1138,7 @@ def _apply_batch(uow: UnitOfWork, actor: Actor, record: InstructionRecord, resul
     ).state
 
 
-def _record_link_error(
-    uow: UnitOfWork, *, plan: _Plan, actor: Actor, exc: BankLinkError, sent: bool
-) -> str:
+def _record_link_error(uow: UnitOfWork, *, plan: _Plan, actor: Actor, exc: BankLinkError, sent: bool) -> str:
     assert plan.record is not None
     record = uow.bank.lock_instruction(plan.record.e2e_id)
     assert record is not None
@@ -1150,7 +1167,9 @@ def _record_error(uow: UnitOfWork, *, e2e_id: str, actor: Actor, exc: AnjuError)
     if record is None:
         return
     now = uow.now_utc()
-    uow.bank.add_event(record.id, action="error", now=now, actor=actor.username, code=exc.code, message=exc.message)
+    uow.bank.add_event(
+        record.id, action="error", now=now, actor=actor.username, code=exc.code, message=exc.message
+    )
     uow.bank.update_instruction(e2e_id, now, lease_until=None, next_attempt_at=_later(uow, record))
 
 
@@ -1171,11 +1190,22 @@ def dispatch(
         actor.require(Permission.BANK_OPERATE)
     bank = require_gateway(gateway)
     for attempt in range(MAX_LOOP):
-        plan = run(uow_factory, partial(_plan, e2e_id=e2e_id, actor=who, force_query=force_query and attempt == 0))
-        if plan.step not in (Step.SEND, Step.QUERY, Step.POLL):
+        force = force_query and attempt == 0
+        current = read(uow_factory, lambda uow: uow.bank.instruction(e2e_id))
+        if current is None:
+            raise BankNotFound("not_found", what=f"银行指令 {e2e_id[:24]}")
+        if next_step(current.state, sends=current.sends, queries=current.queries, force_query=force) in (
+            Step.NONE,
+        ):
             break
         try:
             ensure_signed_in(uow_factory, bank, who)
+        except (BankLinkError, BankConflict):
+            break  # recorded on the session; the instruction stays as it is, safely
+        plan = run(uow_factory, partial(_plan, e2e_id=e2e_id, actor=who, force_query=force))
+        if plan.step not in (Step.SEND, Step.QUERY, Step.POLL):
+            break
+        try:
             result = _perform(bank, plan)
         except BankLinkError as exc:
             sent = not isinstance(exc, BankUnavailable)
@@ -1190,7 +1220,9 @@ def dispatch(
             if not isinstance(exc, RuleViolation | NotFound | BankConflict):
                 raise
             break
-        if state == InstructionState.PENDING or (state == InstructionState.UNKNOWN and plan.step == Step.SEND):
+        if state == InstructionState.PENDING or (
+            state == InstructionState.UNKNOWN and plan.step == Step.SEND
+        ):
             continue  # never received (resend, same id) or an unclear answer (query first)
         if state == InstructionState.PROCESSING and plan.step != Step.POLL:
             continue
@@ -1206,7 +1238,11 @@ class DriveReport:
 
 
 def drive_instructions(
-    uow_factory: UnitOfWorkFactory, gateway: BankGateway | None, *, limit: int = 100, actor: Actor | None = None
+    uow_factory: UnitOfWorkFactory,
+    gateway: BankGateway | None,
+    *,
+    limit: int = 100,
+    actor: Actor | None = None,
 ) -> DriveReport:
     """Dispatch every open instruction whose next automatic step is due (a worker, the CLI)."""
     if actor is not None:
@@ -1253,14 +1289,23 @@ def resolve_instruction(
         raise BankRuleViolation("bank_outcome_invalid", value=outcome[:20])
     if record.state not in allowed[outcome] or record.kind == InstructionKind.BATCH_RECEIPT:
         raise BankConflict("bank_instruction_state", state=STATE_LABELS.get(record.state, record.state))
-    uow.bank.add_event(record.id, action="resolve", now=now, actor=actor.username, answer=outcome, message=reason)
+    uow.bank.add_event(
+        record.id, action="resolve", now=now, actor=actor.username, answer=outcome, message=reason
+    )
     uow.audit.append(
         AuditEvent.by(
-            actor, "bank.resolve_instruction", "bank_instruction", e2e_id, reason=reason, details={"outcome": outcome}
+            actor,
+            "bank.resolve_instruction",
+            "bank_instruction",
+            e2e_id,
+            reason=reason,
+            details={"outcome": outcome},
         )
     )
     if outcome == "succeeded":
-        settle_success(uow, actor, record, host_serial=(host_serial or "").strip()[:40] or None, code="", message=reason)
+        settle_success(
+            uow, actor, record, host_serial=(host_serial or "").strip()[:40] or None, code="", message=reason
+        )
     else:
         settle_failure(uow, actor, record, code="MANUAL", message=reason)
     return get_instruction(uow, actor, e2e_id)
@@ -1294,7 +1339,9 @@ def _seq(uow: UnitOfWork) -> tuple[str, date]:
 
 def _link_failed(uow: UnitOfWork, *, actor: Actor, action: str, reason: str) -> None:
     uow.bank.record_session_error(BDC_NODE, reason, uow.now_utc())
-    uow.audit.append(AuditEvent.by(actor, action, "bank_session", BDC_NODE, result="failure", reason=reason[:200]))
+    uow.audit.append(
+        AuditEvent.by(actor, action, "bank_session", BDC_NODE, result="failure", reason=reason[:200])
+    )
 
 
 def sign_in(uow_factory: UnitOfWorkFactory, actor: Actor, gateway: BankGateway | None) -> SessionView:
@@ -1313,20 +1360,36 @@ def sign_in(uow_factory: UnitOfWorkFactory, actor: Actor, gateway: BankGateway |
         raise BankConflict("bank_sign_in_refused", reason=reason[:100])
 
     def record(uow: UnitOfWork) -> SessionView:
-        key = answer.fields.get("HandKey", "")
-        uow.bank.save_session(
-            BDC_NODE,
-            state="signed_in",
-            session_key_enc=uow.crypto.encrypt(key, context="bank_session_key") if key else None,
-            bdc_date=answer.bdc_date,
-            now=uow.now_utc(),
-            actor=actor.username,
-            error=None,
-        )
-        uow.audit.append(AuditEvent.by(actor, "bank.sign_in", "bank_session", BDC_NODE))
+        _record_sign_in(uow, actor, answer)
         return session_state(uow, None, configured=True)
 
     return run(uow_factory, record)
+
+
+def _record_sign_in(uow: UnitOfWork, actor: Actor, answer: BankAnswer) -> None:
+    key = answer.fields.get("HandKey", "")
+    uow.bank.save_session(
+        BDC_NODE,
+        state="signed_in",
+        session_key_enc=uow.crypto.encrypt(key, context="bank_session_key") if key else None,
+        bdc_date=answer.bdc_date,
+        now=uow.now_utc(),
+        actor=actor.username,
+        error=None,
+    )
+    uow.audit.append(AuditEvent.by(actor, "bank.sign_in", "bank_session", BDC_NODE))
+
+
+def ensure_signed_in_in(uow: UnitOfWork, gateway: BankGateway, actor: Actor) -> None:
+    """Sign in inside the caller's transaction if needed (the end-of-day step owns one)."""
+    record = uow.bank.session(BDC_NODE)
+    if record is not None and record.state == "signed_in":
+        return
+    seq_no, day = _seq(uow)
+    answer = gateway.sign_in(seq_no=seq_no, send_date=day)
+    if answer.answer != Answer.SUCCESS:
+        raise BankConflict("bank_sign_in_refused", reason=f"{answer.code} {answer.message}".strip()[:100])
+    _record_sign_in(uow, actor, answer)
 
 
 def sign_out(uow_factory: UnitOfWorkFactory, actor: Actor, gateway: BankGateway | None) -> SessionView:
@@ -1354,7 +1417,11 @@ def sign_out(uow_factory: UnitOfWorkFactory, actor: Actor, gateway: BankGateway 
         )
         uow.audit.append(
             AuditEvent.by(
-                actor, "bank.sign_out", "bank_session", BDC_NODE, result="success" if error is None else "failure"
+                actor,
+                "bank.sign_out",
+                "bank_session",
+                BDC_NODE,
+                result="success" if error is None else "failure",
             )
         )
         return session_state(uow, None, configured=True)
@@ -1409,7 +1476,9 @@ def list_instructions(
         states = (state,)
     else:
         states = None
-    return [instruction_view(r) for r in uow.bank.list_instructions(states=states, limit=limit, offset=offset)]
+    return [
+        instruction_view(r) for r in uow.bank.list_instructions(states=states, limit=limit, offset=offset)
+    ]
 
 
 def find_instruction(uow: UnitOfWork, source: str, source_ref: str) -> InstructionView | None:
@@ -1444,8 +1513,11 @@ def query_balance(
         seq_no, day = _seq(uow)
         return account, seq_no, day
 
+    ensure_signed_in(uow_factory, bank, actor)
     account, seq_no, day = run(uow_factory, prepare)
-    answer = bank.balance(bank_code=account.bank_code, account_no=account.account_no, seq_no=seq_no, send_date=day)
+    answer = bank.balance(
+        bank_code=account.bank_code, account_no=account.account_no, seq_no=seq_no, send_date=day
+    )
 
     def book(uow: UnitOfWork) -> tuple[Money, Money]:
         assert account.ledger_account_no is not None

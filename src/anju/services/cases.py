@@ -174,7 +174,7 @@ def _view(r: CaseRecord, events: list[CaseEventRecord] | None = None) -> CaseVie
 # --- commands ----------------------------------------------------------------------------------
 
 
-def open_case(
+def _insert(
     uow: UnitOfWork,
     actor: Actor,
     *,
@@ -183,14 +183,11 @@ def open_case(
     subject_type: str,
     subject_ref: str,
     summary: str,
-    amount: Money | None = None,
-    applicant: str | None = None,
-    branch_id: int | None = None,
+    amount: Money | None,
+    applicant: str | None,
+    branch_id: int | None,
+    finished: bool,
 ) -> CaseView:
-    """受理: a new case in state accepted, made by `actor`. `branch_id` defaults to the actor's.
-
-    `applicant` is shown on lists: pass a masked name for a person, never an ID number.
-    """
     if channel not in CHANNELS:
         raise WorkflowRuleViolation("case_channel_unknown", channel=channel[:20])
     text = summary.strip()
@@ -209,26 +206,70 @@ def open_case(
         amount=amount,
         summary=text[:MAX_SUMMARY],
         now=now,
+        finished=finished,
     )
-    uow.cases.add_event(
-        record.id,
-        action="accept",
-        from_state=None,
-        to_state=CaseState.ACCEPTED,
-        actor=actor.username,
-        reason=None,
-        now=now,
-    )
+    events = [CaseEventRecord("accept", None, CaseState.ACCEPTED, actor.username, None, now)]
+    if finished:
+        events.append(
+            CaseEventRecord("finish", CaseState.ACCEPTED, CaseState.DONE, actor.username, None, now)
+        )
+    for e in events:
+        uow.cases.add_event(
+            record.id,
+            action=e.action,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            actor=e.actor,
+            reason=None,
+            now=now,
+        )
     uow.audit.append(
         AuditEvent.by(
             actor,
-            "case.open",
+            "case.record" if finished else "case.open",
             "case",
             record.case_no,
-            details={"kind": kind, "channel": channel, "subject": f"{subject_type}:{subject_ref}"},
+            details={
+                "kind": kind,
+                "channel": channel,
+                "subject": f"{subject_type}:{subject_ref}",
+                "state": record.state,
+            },
         )
     )
-    return _view(record)
+    return _view(record, events)
+
+
+def open_case(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    kind: str,
+    channel: str,
+    subject_type: str,
+    subject_ref: str,
+    summary: str,
+    amount: Money | None = None,
+    applicant: str | None = None,
+    branch_id: int | None = None,
+) -> CaseView:
+    """受理: a new case in state accepted, made by `actor`. `branch_id` defaults to the actor's.
+
+    `applicant` is shown on lists: pass a masked name for a person, never an ID number.
+    """
+    return _insert(
+        uow,
+        actor,
+        kind=kind,
+        channel=channel,
+        subject_type=subject_type,
+        subject_ref=subject_ref,
+        summary=summary,
+        amount=amount,
+        applicant=applicant,
+        branch_id=branch_id,
+        finished=False,
+    )
 
 
 def advance_case(
@@ -315,8 +356,12 @@ def record_counter_case(
     applicant: str | None = None,
     branch_id: int | None = None,
 ) -> CaseView:
-    """A counter case accepted and finished at once by the clerk (no review needed)."""
-    case = open_case(
+    """A counter case accepted and finished at once by the clerk, with the applicant present and
+    no review needed: the workflow's own rule (domain.workflow.decide, finish without review by
+    the maker) is checked, then the case is written as done with both steps in its history and
+    one audit line, because every counter command records one."""
+    decide(CaseFacts(CaseState.ACCEPTED, actor.username), "finish", actor.username, review_required=False)
+    return _insert(
         uow,
         actor,
         kind=kind,
@@ -327,14 +372,7 @@ def record_counter_case(
         amount=amount,
         applicant=applicant,
         branch_id=branch_id,
-    )
-    return advance_case(
-        uow,
-        actor,
-        case.case_no,
-        "finish",
-        review_required=False,
-        finish_permission=Permission.AUTHENTICATED,
+        finished=True,
     )
 
 

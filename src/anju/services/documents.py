@@ -37,6 +37,7 @@ from anju.money import Money
 from anju.services import members, remittance
 from anju.services.calendar import current_business_date
 from anju.services.ports import IssuedDocumentRecord, UnitOfWork
+from anju.services.units import load_unit
 
 CHINA_STANDARD_TIME: Final = timezone(timedelta(hours=8))
 MAX_STATEMENT_YEARS: Final = 30
@@ -134,7 +135,7 @@ def remittance_receipt(
     """The receipt of a paid roster: the unit, the month, headcount, amounts, voucher, bank serial."""
     actor.require(Permission.COLLECTION_VIEW)
     ym = YearMonth.parse(month)
-    unit = remittance.load_unit(uow, actor, unit_account_no)
+    unit = load_unit(uow, actor, unit_account_no)
     roster = next(
         (r for r in uow.remittance.rosters_of_month(unit.id, str(ym)) if r.kind == kind),
         None,
@@ -143,7 +144,9 @@ def remittance_receipt(
         raise RemittanceNotFound("not_found", what=f"{ym.label()}{remittance.KIND_LABELS.get(kind, '清册')}")
     if roster.state != RosterState.PAID or roster.paid_voucher_no is None:
         raise DocumentRuleViolation(
-            "receipt_not_paid", month=ym.label(), state=remittance.STATE_LABELS.get(roster.state, roster.state)
+            "receipt_not_paid",
+            month=ym.label(),
+            state=remittance.STATE_LABELS.get(roster.state, roster.state),
         )
     payment = next(
         (p for p in uow.remittance.payments_of_unit(unit.id, limit=1000) if p.roster_id == roster.id),
@@ -237,7 +240,11 @@ def account_statement(
     lines = uow.ledger.statement(account.ledger_account_no, end=last)
     before = [line for line in lines if line.business_date < first]
     within = [line for line in lines if line.business_date >= first]
-    opening = before[-1].balance_after if before else uow.ledger.get_account(account.ledger_account_no).opening_balance
+    opening = (
+        before[-1].balance_after
+        if before
+        else uow.ledger.get_account(account.ledger_account_no).opening_balance
+    )
     entries = tuple(
         StatementEntry(
             booked_on=line.business_date,

@@ -29,11 +29,18 @@ class EodConflict(Conflict):
 @dataclass(frozen=True, slots=True)
 class EodStep:
     """One step: `run(uow, business_date)` does its work in the given transaction and returns a
-    short Chinese summary for the report ("计提利息 1,234 户")."""
+    short Chinese summary for the report ("计提利息 1,234 户").
+
+    A step too large for one transaction (the 30 June interest settlement over every account)
+    also gives `run_batch(uow_factory, business_date)`: it runs first, in transactions of its own
+    (a restartable batch job), and `run` then records the step with its summary. A rerun after a
+    crash calls `run_batch` again, which resumes the job from its checkpoint.
+    """
 
     name: str
     label_zh: str
     run: Callable[[UnitOfWork, date], str]
+    run_batch: Callable[[UnitOfWorkFactory, date], None] | None = None
 
 
 # The ordered registry. Empty in the foundation; capabilities append at import.
@@ -86,6 +93,8 @@ def run_end_of_day(
     results: list[EodStepResult] = []
     for step in plan:
         try:
+            if step.run_batch is not None and not _step_done(uow_factory, step, day):
+                step.run_batch(uow_factory, day)
             results.append(run(uow_factory, partial(_run_step, step=step, day=day)))
         except Exception as exc:
             reason = exc.message if isinstance(exc, AnjuError) else type(exc).__name__
@@ -97,6 +106,16 @@ def run_end_of_day(
             return EodReport(day, None, False, tuple(results), failed_step=step.name, error=error)
     next_day = run(uow_factory, partial(_advance, actor=actor, day=day, plan=plan))
     return EodReport(day, next_day, True, tuple(results))
+
+
+def _step_done(uow_factory: UnitOfWorkFactory, step: EodStep, day: date) -> bool:
+    def body(uow: UnitOfWork) -> bool:
+        current = uow.calendar.business_date()
+        if current != day:
+            raise EodConflict("eod_date_mismatch", given=day.isoformat(), current=str(current))
+        return uow.calendar.eod_states(day).get(step.name) == "done"
+
+    return read(uow_factory, body)
 
 
 def _check_date(uow: UnitOfWork, day: date) -> None:

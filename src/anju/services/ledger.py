@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from anju.domain.documents import business_type_name
 from anju.domain.security import Actor, AuditEvent, Permission
 from anju.ids import VoucherNo
 from anju.ledger.balances import Side, side_of_balance
@@ -109,6 +110,10 @@ class StatementLineView:
     amount: Money
     balance_after: Money
     business_type: str | None
+    business_type_zh: str = ""  # 业务类型 as printed: 汇缴, 部分提取, 年终结息 ...
+    current_year: Money | None = None  # 当年归集发生额 DNGJFSE (member deposit accounts)
+    carried: Money | None = None  # 上年结转发生额 SNJZFSE
+    interest: Money | None = None  # 发生利息额 FSLXE (年度结息, interest paid on closing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +301,10 @@ def account_statement(
             amount=line.amount,
             balance_after=line.balance_after,
             business_type=line.business_type,
+            business_type_zh=business_type_name(line.business_type, line.memo),
+            current_year=line.current_year,
+            carried=line.carried,
+            interest=line.interest,
         )
         for line in uow.ledger.statement(account_no, start=start, end=end)
     )

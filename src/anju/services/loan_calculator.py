@@ -97,14 +97,16 @@ def calculator_terms(uow: UnitOfWork) -> CalculatorTerms:
         rates_source=row.source,
         rates=(
             RateLine("首套住房", percent_text(row.first_home_up_to_5y), percent_text(row.first_home_over_5y)),
-            RateLine("第二套住房", percent_text(row.second_home_up_to_5y), percent_text(row.second_home_over_5y)),
+            RateLine(
+                "第二套住房", percent_text(row.second_home_up_to_5y), percent_text(row.second_home_over_5y)
+            ),
         ),
         max_term_months=loan.max_term_months.value,
         uplifts=loan.limit_uplifts,
     )
 
 
-def quote_schedule(  # noqa: PLR0913 - a loan's terms, each one named
+def quote_schedule(
     uow: UnitOfWork,
     *,
     principal: Money,
@@ -134,7 +136,7 @@ def quote_schedule(  # noqa: PLR0913 - a loan's terms, each one named
     return ScheduleQuote(business_date=day, rate=choice, schedule=schedule)
 
 
-def quote_limit(  # noqa: PLR0913 - what the limit depends on, each one named
+def quote_limit(
     uow: UnitOfWork,
     *,
     house_price: Money,
@@ -178,6 +180,10 @@ def _policy_rate(loan: LoanPolicy, day: date, *, first_home: bool, term_months: 
     rate = loan.rate_on(day, first_home=first_home, term_months=term_months)
     home = "首套住房" if first_home else "第二套住房"
     years = loan.rate_tier_boundary_months.value // 12
-    tier = f"{years}年以上" if term_months > loan.rate_tier_boundary_months.value else f"{years}年以下（含{years}年）"
+    tier = (
+        f"{years}年以上"
+        if term_months > loan.rate_tier_boundary_months.value
+        else f"{years}年以下（含{years}年）"
+    )
     label = f"{home}{tier}个人住房公积金贷款利率（{row.effective_from.isoformat()} 起执行）"
     return RateChoice(rate, RuleSource(label, row.source, row.tag), row.effective_from)

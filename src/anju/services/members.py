@@ -259,9 +259,9 @@ def _reload(uow: UnitOfWork, account_no: str) -> MemberAccountRecord:
     return record
 
 
-def _parts(uow: UnitOfWork, unit: UnitRecord, declared: Money) -> ContributionParts:
+def _parts(today: c.Today, unit: UnitRecord, declared: Money) -> ContributionParts:
     return contribution_parts(
-        c.today(uow).policy, declared, unit_ratio=unit.unit_ratio, member_ratio=unit.member_ratio
+        today.policy, declared, unit_ratio=unit.unit_ratio, member_ratio=unit.member_ratio
     )
 
 
@@ -317,7 +317,7 @@ def _audit(
 def preview_parts(uow: UnitOfWork, actor: Actor, unit_account_no: str, wage_base: Money) -> ContributionParts:
     """What a wage would give in this unit (the counter shows it before opening)."""
     actor.require(Permission.COLLECTION_VIEW)
-    return _parts(uow, load_unit(uow, actor, unit_account_no), wage_base)
+    return _parts(c.today(uow), load_unit(uow, actor, unit_account_no), wage_base)
 
 
 def open_member_account(uow: UnitOfWork, actor: Actor, req: MemberOpening) -> OpenedAccount:
@@ -331,7 +331,8 @@ def open_member_account(uow: UnitOfWork, actor: Actor, req: MemberOpening) -> Op
     name = c.required(req.name, "姓名", 60)
     unit = load_unit(uow, actor, req.unit_account_no, for_update=True)
     unit_transition(unit.status, "add_member")
-    parts = _parts(uow, unit, req.wage_base)
+    today = c.today(uow)
+    parts = _parts(today, unit, req.wage_base)
     phone = validate_phone(req.phone) if req.phone and req.phone.strip() else None
     marital = (
         codes.check_marital_status(req.marital_status)
@@ -341,7 +342,7 @@ def open_member_account(uow: UnitOfWork, actor: Actor, req: MemberOpening) -> Op
     address = c.optional(req.address, "家庭住址", 200)
     card = validate_bank_card(req.bank_card) if req.bank_card and req.bank_card.strip() else None
     bank = c.bank_code(req.bank_code)
-    day = c.today(uow).day
+    day = today.day
     now = uow.now_utc()
 
     person = uow.members.person_by_resident_id(resident_id.reveal())
@@ -533,7 +534,7 @@ def adjust_wage_base(uow: UnitOfWork, actor: Actor, account_no: str, wage_base: 
     account = load_account(uow, actor, account_no, for_update=True)
     member_transition(account.status, "adjust_wage_base")
     unit = _current_unit(uow, account)
-    parts = _parts(uow, unit, wage_base)
+    parts = _parts(c.today(uow), unit, wage_base)
     uow.members.update_account(account.id, _parts_values(parts), uow.now_utc())
     case_no = _case(
         uow,
@@ -605,8 +606,9 @@ def unseal_member(
     new_status = member_transition(account.status, "unseal")
     unit = load_unit(uow, actor, unit_account_no, for_update=True)
     unit_transition(unit.status, "add_member")
-    parts = _parts(uow, unit, wage_base or account.wage_base)
-    day = c.today(uow).day
+    today = c.today(uow)
+    parts = _parts(today, unit, wage_base or account.wage_base)
+    day = today.day
     values = {"status": new_status, "unit_id": unit.id, "branch_id": unit.branch_id, **_parts_values(parts)}
     uow.members.update_account(account.id, values, uow.now_utc())
     uow.members.start_employment(account.id, unit.id, day, "unseal")
@@ -642,8 +644,9 @@ def transfer_member(
     if unit.id == account.unit_id:
         raise c.CollectionRuleViolation("transfer_same_unit")
     unit_transition(unit.status, "add_member")
-    parts = _parts(uow, unit, wage_base or account.wage_base)
-    day = c.today(uow).day
+    today = c.today(uow)
+    parts = _parts(today, unit, wage_base or account.wage_base)
+    day = today.day
     values = {"status": new_status, "unit_id": unit.id, "branch_id": unit.branch_id, **_parts_values(parts)}
     uow.members.end_employment(account.id, day, "transfer_out")
     uow.members.update_account(account.id, values, uow.now_utc())

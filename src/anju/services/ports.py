@@ -17,6 +17,8 @@ from typing import Any, Protocol, Self
 
 from anju.domain.bank import LedgerMovement, StatementFile
 from anju.domain.bank import StatementLine as BankStatementLine
+from anju.domain.interest import InterestRates, InterestState
+from anju.domain.interest import PostingRules as InterestPostingRules
 from anju.domain.security import AuditEvent, AuditValue, ChainVerdict
 from anju.ledger.chart import AccountKind, GlAccount
 from anju.ledger.entries import VoucherDraft
@@ -87,6 +89,7 @@ class UnitOfWork(Protocol):
     policy: PolicyRepository
     org: OrganisationRepository
     batch: BatchRepository
+    interest: InterestRepository
     units: UnitRepository
     members: MemberRepository
     cases: CaseRepository
@@ -175,11 +178,20 @@ class LedgerRepository(Protocol):
         ...
 
     def post(
-        self, draft: VoucherDraft, *, created_by: str, branch_id: int | None, replay_ok: bool = False
+        self,
+        draft: VoucherDraft,
+        *,
+        created_by: str,
+        branch_id: int | None,
+        replay_ok: bool = False,
+        interest_rules: InterestPostingRules | None = None,
     ) -> PostedVoucher:
         """Post in the caller's transaction. Duplicate (source, source_ref): Conflict, or with
         replay_ok the stored voucher (replayed=True). A broken floor raises insufficient_balance
-        and the caller must roll back."""
+        and the caller must roll back. Member deposit accounts advance their daily products by
+        the draft's value date; `interest_rules` (domain.interest.posting_rules_of(policy)) set
+        the debit order and the back-value window, None the reference defaults. Raises
+        InterestRuleViolation (value_date_outside_window, interest_settlement_pending)."""
         ...
 
     def reverse(
@@ -893,7 +905,10 @@ class CaseRepository(Protocol):
         amount: Money | None,
         summary: str,
         now: datetime,
-    ) -> CaseRecord: ...
+        finished: bool = False,
+    ) -> CaseRecord:
+        """A new case, accepted; or with `finished` already done (a counter case with no review)."""
+        ...
 
     def get(self, case_no: str, *, for_update: bool = False) -> CaseRecord | None: ...
 
@@ -1498,9 +1513,16 @@ class BankGateway(Protocol):
         ...
 
     def batch_result(
-        self, *, bank_code: str, batch_no: str, original_date: date, seq_no: str, send_date: date
+        self,
+        *,
+        bank_code: str,
+        batch_no: str,
+        original_date: date,
+        seq_no: str,
+        download_seq_no: str,
+        send_date: date,
     ) -> BatchOutcome:
-        """BDC107, and BDC108 once the batch is final."""
+        """BDC107 (with `seq_no`), and BDC108 (with `download_seq_no`) once the batch is final."""
         ...
 
     def balance(self, *, bank_code: str, account_no: str, seq_no: str, send_date: date) -> BalanceAnswer: ...
@@ -1777,7 +1799,9 @@ class BankRepository(Protocol):
 
     def update_notice(self, notice_id: int, **changes: Any) -> None: ...
 
-    def list_notices(self, *, states: tuple[str, ...] | None, limit: int, offset: int) -> list[NoticeRecord]: ...
+    def list_notices(
+        self, *, states: tuple[str, ...] | None, limit: int, offset: int
+    ) -> list[NoticeRecord]: ...
 
     def count_notices(self) -> dict[str, int]: ...
 
@@ -1790,7 +1814,14 @@ class BankRepository(Protocol):
 
     def statement_lines(self, file_id: int) -> list[BankStatementLine]: ...
 
-    def finish_file(self, file_id: int, *, new_lines: int, now: datetime) -> None: ...
+    def finish_file(self, file_id: int, *, now: datetime) -> None:
+        """Mark imported; new_lines = the inbox rows this file brought in (counted, so a resumed
+        import counts what earlier runs took too)."""
+        ...
+
+    def statement_file(self, file_id: int) -> StatementFileRecord | None: ...
+
+    def notice_counts_for_file(self, file_id: int) -> dict[str, int]: ...
 
     def latest_statement(self, account_no: str, day: date) -> StatementFileRecord | None:
         """The latest imported daily statement (BDC113 or upload) covering exactly `day`."""
@@ -1963,3 +1994,69 @@ class DocumentRepository(Protocol):
         ...
 
     def issued(self, verification_code: str) -> IssuedDocumentRecord | None: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# Deposit interest: daily products, annual settlement, accrual (interest helper's section)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InterestAccountRecord:
+    """A member deposit account's interest state (buckets, products, accrued_through)."""
+
+    account_id: int
+    account_no: str
+    status: str
+    state: InterestState
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementChunkResult:
+    """What settling a range of accounts did: accounts settled, accounts credited, the total."""
+
+    settled: int
+    credited: int
+    total: Money
+    voucher_no: str | None
+
+
+class InterestRepository(Protocol):
+    """Set-based interest work over member deposit accounts (the products live on ledger_account)."""
+
+    def account(self, account_no: str) -> InterestAccountRecord:
+        """Raises LedgerNotFound, or InterestRuleViolation("account_bears_no_interest")."""
+        ...
+
+    def count_due(self, settlement_day: date) -> int:
+        """Open member accounts not yet settled for the year ending `settlement_day` (30 June)."""
+        ...
+
+    def due_ids(self, settlement_day: date, after: int | None, limit: int) -> list[int]:
+        """The next ids of those accounts in ascending order (keyset paging)."""
+        ...
+
+    def settle_range(
+        self,
+        first_id: int,
+        last_id: int,
+        *,
+        settlement_day: date,
+        rates: InterestRates,
+        source_ref: str,
+        memo: str,
+        created_by: str,
+    ) -> SettlementChunkResult:
+        """Settle every due account with first_id <= id <= last_id in this transaction: accrue to
+        1 July, credit the interest in one voucher (Dr 41101 / Cr 201 each, type 09), carry
+        forward. An account already settled for the year is skipped (exactly once, R4)."""
+        ...
+
+    def balance_days_total(self, through: date) -> tuple[int, int]:
+        """(Σ current-year product, Σ carried product) of open member accounts, accrued up to
+        (not including) `through`: the interest accrued so far is computed from these."""
+        ...
+
+    def clear_products(self, account_no: str, as_of: date) -> None:
+        """Restart the products at `as_of` once the interest to that day has been paid out."""
+        ...

@@ -771,6 +771,18 @@ def receive_unit_payment(
     return _receipt(stored)
 
 
+def get_payment(uow: UnitOfWork, actor: Actor, serial_no: str) -> PaymentReceipt:
+    """What became of the money with this serial number (a receipt reprint, a bank query)."""
+    actor.require(P.COLLECTION_VIEW)
+    record = uow.remittance.payment_by_serial(serial_no.strip())
+    if record is None:
+        raise RemittanceNotFound("not_found", what=f"来款 {serial_no.strip()[:40]}")
+    unit = uow.units.get_by_id(record.unit_id)
+    assert unit is not None
+    actor.require_branch(unit.branch_id)
+    return _receipt(record)
+
+
 def _replay(earlier: UnitPaymentRecord, unit_account_no: str, amount: Money) -> PaymentReceipt:
     if earlier.unit_account_no != unit_account_no.strip() or earlier.amount != amount:
         raise RemittanceConflict("payment_serial_reused", serial_no=earlier.serial_no)

@@ -27,6 +27,7 @@ from anju.services import remittance
 from anju.services.collection import today
 from anju.services.ports import RosterRecord, SheetLine, SheetMember, UnitOfWork, UnitRecord
 from anju.services.remittance import RosterView
+from anju.services.units import load_unit
 
 RESIDENT_ID_KIND: Final = "resident_id"  # the blind-index purpose of resident IDs (crypto fields)
 
@@ -61,7 +62,9 @@ def _roster_of(uow: UnitOfWork, unit: UnitRecord, month: YearMonth, kind: str) -
     return None
 
 
-def _audit(uow: UnitOfWork, actor: Actor, action: str, unit: UnitRecord, month: str, **details: str | int) -> None:
+def _audit(
+    uow: UnitOfWork, actor: Actor, action: str, unit: UnitRecord, month: str, **details: str | int
+) -> None:
     # Counts and numbers only: never a name or an ID number in the audit details (G5).
     uow.audit.append(
         AuditEvent.by(
@@ -82,7 +85,7 @@ def roster_template(uow: UnitOfWork, actor: Actor, unit_account_no: str, month: 
     base; the ID column is empty (the clerk types it), the parts may stay empty."""
     actor.require(Permission.COLLECTION_MANAGE)
     ym = YearMonth.parse(month)
-    unit = remittance.load_unit(uow, actor, unit_account_no)
+    unit = load_unit(uow, actor, unit_account_no)
     members = [m for m in uow.sheets.unit_members(unit.id) if m.status in ROSTER_MEMBER_STATES]
     rows: list[list[CellValue]] = [[m.account_no, m.name, "", m.wage_base, None, None] for m in members]
     _audit(uow, actor, "roster_template", unit, str(ym), rows=len(rows))
@@ -100,7 +103,7 @@ def export_roster(
     """A roster as Excel: the same columns as the template, ID numbers masked (4101**********1234)."""
     actor.require(Permission.COLLECTION_VIEW)
     ym = YearMonth.parse(month)
-    unit = remittance.load_unit(uow, actor, unit_account_no)
+    unit = load_unit(uow, actor, unit_account_no)
     record = _roster_of(uow, unit, ym, kind)
     if record is None:
         raise RemittanceNotFound("not_found", what=f"{ym.label()}{remittance.KIND_LABELS.get(kind, '清册')}")
@@ -136,7 +139,7 @@ def import_roster(
     actor.require(Permission.COLLECTION_MANAGE)
     ym = YearMonth.parse(month)
     # The unit row lock serialises uploads, generation and confirmation for this unit.
-    unit = remittance.load_unit(uow, actor, unit_account_no, for_update=True)
+    unit = load_unit(uow, actor, unit_account_no, for_update=True)
     record = _roster_of(uow, unit, ym, RosterKind.REMITTANCE)
     generated = False
     if record is None:
@@ -161,7 +164,10 @@ def import_roster(
     problems.raise_if_any(rows=len(table.rows))
     uow.sheets.replace_roster_lines(
         record.id,
-        [SheetLine(line.member_account_id, line.wage_base, line.unit_part, line.member_part) for line in lines],
+        [
+            SheetLine(line.member_account_id, line.wage_base, line.unit_part, line.member_part)
+            for line in lines
+        ],
     )
     uow.remittance.refresh_totals(record.id)
     view = remittance.get_roster(uow, actor, record.id)

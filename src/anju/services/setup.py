@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from anju.domain.security import Role, totp_now
 from anju.errors import NotFound
-from anju.services import auth, calendar, demo, policy
+from anju.services import auth, calendar, demo, demo_collection, policy
 from anju.services.ports import UnitOfWork, UnitOfWorkFactory
 from anju.services.runner import read, run
 
@@ -92,6 +92,7 @@ def seed_demo(uow_factory: UnitOfWorkFactory) -> list[str]:
                     totp_secret=secret,
                 )
             lines.append(f"  {username:<11} {password:<14} TOTP 密钥 {secret}")
+        lines.extend(demo_collection.seed_demo_collection(uow))
         return lines
 
     return run(uow_factory, body)

@@ -48,10 +48,33 @@ def audit_page(
         "actor_filter": actor,
         "page": page,
         "has_next": len(entries) == PAGE_SIZE,
+        "audit_path": "/audit",
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "audit-results":
         return render_fragment(request, "audit/_results.html", ctx)
     return render(request, "audit/index.html", ctx)
+
+
+@router.get("/audit/mine")
+def own_audit_page(
+    request: Request,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    session: Session = requires(P.AUTHENTICATED),
+) -> Response:
+    """我的操作记录: every operator sees the audit trail of their own operations."""
+    entries = read(
+        container_of(request).uow,
+        lambda uow: audit.list_own_audit(uow, session.actor, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+    )
+    ctx = {
+        "entries": entries,
+        "action": "",
+        "actor_filter": "",
+        "page": page,
+        "has_next": len(entries) == PAGE_SIZE,
+        "audit_path": "/audit/mine",
+    }
+    return render(request, "audit/mine.html", ctx)
 
 
 @router.get("/audit/verify")

@@ -115,8 +115,9 @@ def calculator_page(request: Request) -> Response:
 
 
 @router.post("/calculator/schedule", dependencies=[public_query()])
-def schedule_submit(  # noqa: PLR0913 - one parameter per form field
+def schedule_submit(
     request: Request,
+    *,
     principal: Text = "",
     annual_rate: Text = "",
     term_years: Text = "",
@@ -147,7 +148,9 @@ def schedule_submit(  # noqa: PLR0913 - one parameter per form field
             start = parse_date(disbursement_date)
         except AnjuError as exc:
             fields.fail("放款日期", exc)
-    chosen = RepaymentMethod.EQUAL_PRINCIPAL if method == "equal_principal" else RepaymentMethod.EQUAL_INSTALMENT
+    chosen = (
+        RepaymentMethod.EQUAL_PRINCIPAL if method == "equal_principal" else RepaymentMethod.EQUAL_INSTALMENT
+    )
     result: dict[str, Any] = {"errors": fields.errors}
     if not fields.errors:
         try:
@@ -169,8 +172,9 @@ def schedule_submit(  # noqa: PLR0913 - one parameter per form field
 
 
 @router.post("/calculator/limit", dependencies=[public_query()])
-def limit_submit(  # noqa: PLR0913 - one parameter per form field
+def limit_submit(
     request: Request,
+    *,
     house_price: Text = "",
     home: Text = "first",
     term_years: Text = "",
@@ -222,4 +226,3 @@ def limit_submit(  # noqa: PLR0913 - one parameter per form field
         except RuleViolation as exc:
             result["errors"] = [error_payload(exc.code, exc.details)]
     return _reply(request, "limit", form, result)
-

@@ -42,10 +42,45 @@ NAV: tuple[NavSection, ...] = (
             NavItem("试算平衡", "/ledger/trial-balance", P.LEDGER_VIEW),
         ),
     ),
+    NavSection("系统运行", (NavItem("批处理", "/batch/runs", P.BATCH_VIEW),)),
+    NavSection(
+        "归集业务",
+        (
+            NavItem("单位", "/units", P.COLLECTION_VIEW),
+            NavItem("单位登记开户", "/units/new", P.COLLECTION_MANAGE),
+            NavItem("个人账户", "/members", P.COLLECTION_VIEW),
+            NavItem("个人账户设立", "/members/new", P.COLLECTION_MANAGE),
+            NavItem("账户合并", "/members/merge", P.COLLECTION_MANAGE),
+            NavItem("办件", "/cases", P.COLLECTION_VIEW),
+            NavItem("汇缴", "/remittance", P.COLLECTION_VIEW),
+            NavItem("柜面收款", "/remittance/payments/new", P.COLLECTION_MANAGE),
+            NavItem("欠缴与催缴", "/remittance/arrears", P.COLLECTION_VIEW),
+            NavItem("缓缴与降低比例", "/remittance/deferrals", P.COLLECTION_VIEW),
+        ),
+    ),
+    NavSection(
+        "单证与批量业务",
+        (
+            NavItem("打印单证", "/documents", P.COLLECTION_VIEW),
+            NavItem("汇缴清册 Excel", "/sheets/rosters", P.COLLECTION_VIEW),
+            NavItem("基数与比例调整", "/sheets/wage-base", P.COLLECTION_VIEW),
+        ),
+    ),
+    NavSection(
+        "银行结算",
+        (
+            NavItem("结算概况", "/bank", P.BANK_VIEW),
+            NavItem("银行指令", "/bank/instructions", P.BANK_VIEW),
+            NavItem("银行来账", "/bank/notices", P.BANK_VIEW),
+            NavItem("对账", "/bank/reconciliations", P.BANK_VIEW),
+            NavItem("专户资金调拨", "/bank/transfers/new", P.BANK_TRANSFER),
+        ),
+    ),
     NavSection(
         "安全审计",
         (
             NavItem("审计日志", "/audit", P.AUDIT_VIEW),
+            NavItem("我的操作记录", "/audit/mine", P.AUTHENTICATED),
             NavItem("操作员", "/operators", P.OPERATORS_VIEW),
         ),
     ),

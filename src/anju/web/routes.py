@@ -4,11 +4,45 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from anju.web import audit, auth, calculator, home, ledger, operators, org, policy
+from anju.web import (
+    audit,
+    auth,
+    bank,
+    batch,
+    calculator,
+    cases,
+    documents,
+    home,
+    ledger,
+    members,
+    operators,
+    org,
+    policy,
+    remittance,
+    sheets,
+    units,
+)
 
 
 def web_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    for module in (auth, home, org, policy, ledger, audit, operators, calculator):
+    for module in (
+        auth,
+        home,
+        org,
+        policy,
+        ledger,
+        units,
+        members,
+        cases,
+        remittance,
+        bank,
+        batch,
+        audit,
+        operators,
+        calculator,
+        documents,
+        sheets,
+    ):
         router.include_router(module.router)
     return router

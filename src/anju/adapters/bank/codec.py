@@ -254,7 +254,8 @@ class _Builder:
     def end(self, tag: str) -> None:
         top = self.stack.pop()
         if top == "field":
-            assert self.target is not None and self.field_name is not None
+            assert self.target is not None
+            assert self.field_name is not None
             self.target[self.field_name] = "".join(self.text)
             self.field_name = None
         elif top == "entry":

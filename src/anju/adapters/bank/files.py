@@ -373,7 +373,8 @@ def parse_batch_result(text: str) -> BatchResultFile:
         _bad("结果文件汇总笔数错误")
     total = parse_amount(head[8], what="合计金额", line_no=0)
     ok_amount = parse_amount(head[10], what="成功金额", line_no=0)
-    assert total is not None and ok_amount is not None
+    assert total is not None
+    assert ok_amount is not None
     result = BatchResultFile(head[2].strip(), int(head[7]), total, int(head[9]), ok_amount, tuple(lines))
     if result.total_count != len(lines) or result.total_amount != Money(sum(i.amount.fen for i in lines)):
         _bad("结果文件汇总与明细不符")

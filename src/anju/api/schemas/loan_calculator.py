@@ -24,12 +24,15 @@ class ScheduleQuoteIn(StrictModel):
         default="policy",
         min_length=1,
         max_length=16,
-        description='年利率，百分数字符串（如 "2.85" 表示 2.85%）；"policy" 表示按当前政策利率（按首套/二套与期限）',
+        description=(
+            '年利率，百分数字符串（如 "2.85" 表示 2.85%）；"policy" 表示按当前政策利率（按首套/二套与期限）'
+        ),
         examples=["policy", "2.85"],
     )
     term_months: TermMonths
     method: Literal["equal_instalment", "equal_principal"] = Field(
-        default="equal_instalment", description="还款方式：equal_instalment 等额本息，equal_principal 等额本金"
+        default="equal_instalment",
+        description="还款方式：equal_instalment 等额本息，equal_principal 等额本金",
     )
     first_home: bool = Field(default=True, description="是否首套住房（用于确定政策利率）")
     disbursement_date: IsoDate | None = Field(default=None, description="放款日期，默认当前会计日期")
@@ -47,7 +50,9 @@ class LimitQuoteIn(StrictModel):
     co_borrower: ContributorIn | None = Field(default=None, description="共同借款人（缴存住房公积金的配偶）")
     other_monthly_debt: YuanAmount = Field(default=Money.ZERO, description="其他债务月还款额（元）")
     term_months: TermMonths
-    uplifts: list[UpliftCode] = Field(default_factory=list, max_length=10, description="适用的额度上浮项目代码")
+    uplifts: list[UpliftCode] = Field(
+        default_factory=list, max_length=10, description="适用的额度上浮项目代码"
+    )
 
 
 class RuleSourceOut(ReplyModel):

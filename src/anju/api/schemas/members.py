@@ -155,6 +155,10 @@ class MemberAccountOut(ReplyModel):
         )
 
 
+class LookupOut(ReplyModel):
+    account: MemberAccountOut | None = Field(description="null：此证件号码没有个人账户")
+
+
 class OpenedOut(ReplyModel):
     account: MemberAccountOut
     parts: PartsOut

@@ -87,9 +87,15 @@ class AdjustmentOut(ReplyModel):
 
 
 class RatioChangeIn(StrictModel):
-    unit_ratio_percent: str = Field(min_length=1, max_length=8, examples=["10"], description="单位缴存比例（%）")
-    member_ratio_percent: str = Field(min_length=1, max_length=8, examples=["10"], description="个人缴存比例（%）")
-    effective_month: str = Field(min_length=6, max_length=7, examples=["202611"], description="生效年月 YYYYMM")
+    unit_ratio_percent: str = Field(
+        min_length=1, max_length=8, examples=["10"], description="单位缴存比例（%）"
+    )
+    member_ratio_percent: str = Field(
+        min_length=1, max_length=8, examples=["10"], description="个人缴存比例（%）"
+    )
+    effective_month: str = Field(
+        min_length=6, max_length=7, examples=["202611"], description="生效年月 YYYYMM"
+    )
 
 
 class ChangeOut(ReplyModel):

@@ -14,7 +14,7 @@ from anju.money import Rate
 PERCENT_PATTERN = r"^(0|[1-9][0-9]?)(\.[0-9]{1,2})?$"
 Percent = Annotated[
     str,
-    Field(pattern=PERCENT_PATTERN, examples=["12"], description="百分数字符串，如 \"12\" 表示 12%"),
+    Field(pattern=PERCENT_PATTERN, examples=["12"], description='百分数字符串，如 "12" 表示 12%'),
 ]
 UnitAccountNoField = Annotated[str, Field(min_length=1, max_length=20, description="单位账号")]
 
@@ -43,7 +43,9 @@ class UnitRegisterIn(StrictModel):
     postcode: str | None = Field(default=None, max_length=6)
     email: str | None = Field(default=None, max_length=120)
     legal_rep_name: str | None = Field(default=None, max_length=60)
-    collection_account_no: str | None = Field(default=None, max_length=30, description="归集专户，默认该行的归集户")
+    collection_account_no: str | None = Field(
+        default=None, max_length=30, description="归集专户，默认该行的归集户"
+    )
     branch_code: str | None = Field(default=None, max_length=20, description="管理部，默认操作员所在管理部")
     established_on: IsoDate | None = None
 
@@ -74,7 +76,9 @@ class ReasonIn(StrictModel):
 
 
 class UnitCancelIn(StrictModel):
-    close_reason: str = Field(min_length=2, max_length=2, description="销户原因代码：01 注销 02 破产 03 合并分立 04 撤销 99 其他")
+    close_reason: str = Field(
+        min_length=2, max_length=2, description="销户原因代码：01 注销 02 破产 03 合并分立 04 撤销 99 其他"
+    )
 
 
 class UnitOut(ReplyModel):

@@ -25,7 +25,7 @@ from decimal import ROUND_CEILING, Decimal, localcontext
 from typing import Final
 
 from anju.dates import YearMonth, days_between
-from anju.domain.policy import RATE_SANITY_CEILING
+from anju.domain.policy import RATE_SANITY_CEILING, LoanPolicy
 from anju.errors import RuleViolation
 from anju.money import Money, Rate, round_fen, total
 
@@ -95,8 +95,9 @@ class Schedule:
     """A loan's repayment schedule as in force.
 
     `level` is what the method keeps level: the monthly instalment M (月供) for equal instalment,
-    the monthly principal part for equal principal. `annual_rate` is the contract rate as signed;
-    each row carries the rate it was computed at (repricing changes the rows, not the contract).
+    the monthly principal part for equal principal. `annual_rate` and `contract_term_months` are
+    the contract's as signed; each row carries the rate it was computed at (repricing changes the
+    rows, not the contract), and a shortened term shows in the rows, not in the contract term.
     """
 
     method: RepaymentMethod
@@ -105,6 +106,7 @@ class Schedule:
     disbursement_date: date
     repayment_day: int
     first_period: FirstPeriod
+    contract_term_months: int
     level: Money
     instalments: tuple[Instalment, ...] = field(repr=False)
 
@@ -299,6 +301,7 @@ def build_schedule(
         disbursement_date=disbursement_date,
         repayment_day=day,
         first_period=first_period,
+        contract_term_months=term_months,
         level=level,
         instalments=rows,
     )
@@ -325,6 +328,20 @@ def reprice(schedule: Schedule, *, effective: date, new_rate: Rate) -> Schedule:
     slots = [(row.instalment_no, row.due_date) for row in tail]
     rows = _rows(schedule.method, opening, level, new_rate, slots, first_interest_days=tail[0].interest_days)
     return replace(schedule, level=level, instalments=head + rows)
+
+
+def reprice_for_rate_change(
+    schedule: Schedule, policy: LoanPolicy, *, announced: date, new_rate: Rate
+) -> Schedule:
+    """An existing loan after a rate change announced on `announced` (rules.md §5.5).
+
+    A loan whose contract term exceeds the policy's minimum (1 year) takes the new rate on the
+    policy's repricing date after the announcement (the next 1 January); a shorter one keeps its
+    contract rate.
+    """
+    if not policy.reprices(schedule.contract_term_months):
+        return schedule
+    return reprice(schedule, effective=policy.repricing_date_after(announced), new_rate=new_rate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,13 @@
 """Repository modules; importing one registers it on the unit of work."""
 
 from anju.adapters.db.repositories import (  # noqa: F401
-    bank,
     audit,
+    bank,
     batch,
     calendar,
     collection,
     documents,
+    interest,
     ledger,
     org,
     policy,

@@ -331,7 +331,9 @@ class SqlBankRepository:
 
     def events(self, instruction_id: int) -> list[InstructionEventRecord]:
         e = bank_instruction_event
-        rows = self._conn.execute(select(e).where(e.c.instruction_id == instruction_id).order_by(e.c.id)).all()
+        rows = self._conn.execute(
+            select(e).where(e.c.instruction_id == instruction_id).order_by(e.c.id)
+        ).all()
         return [
             InstructionEventRecord(
                 at=_utc(r.at) or datetime.min.replace(tzinfo=UTC),
@@ -367,7 +369,9 @@ class SqlBankRepository:
 
     def batch_items(self, instruction_id: int) -> list[BatchItemRecord]:
         b = bank_batch_item
-        rows = self._conn.execute(select(b).where(b.c.instruction_id == instruction_id).order_by(b.c.seq)).all()
+        rows = self._conn.execute(
+            select(b).where(b.c.instruction_id == instruction_id).order_by(b.c.seq)
+        ).all()
         return [
             BatchItemRecord(
                 seq=int(r.seq),
@@ -478,7 +482,9 @@ class SqlBankRepository:
         amount = row.pop("amount")
         counterparty = row.pop("counterparty_account", "")
         row["amount_fen"] = amount.fen
-        row["counterparty_enc"] = self._seal(counterparty)[0] if counterparty else None
+        # Encrypted only: nothing looks notices up by counterparty, so no blind index is kept.
+        crypto = self._deps.crypto
+        row["counterparty_enc"] = crypto.encrypt(counterparty, context=BANK_CARD) if counterparty else None
         if not insert_if_absent(self._conn, bank_notice, row):
             return None
         return self.notice_by_serial(row["account_no"], row["serial"])
@@ -508,7 +514,9 @@ class SqlBankRepository:
         return [self._notice(row) for row in self._conn.execute(query)]
 
     def count_notices(self) -> dict[str, int]:
-        rows = self._conn.execute(select(bank_notice.c.state, func.count()).group_by(bank_notice.c.state)).all()
+        rows = self._conn.execute(
+            select(bank_notice.c.state, func.count()).group_by(bank_notice.c.state)
+        ).all()
         return {str(state): int(n) for state, n in rows}
 
     # --- statement files ----------------------------------------------------------------------------
@@ -571,7 +579,10 @@ class SqlBankRepository:
     def statement_lines(self, file_id: int) -> list[StatementLine]:
         f, s = bank_statement_file, bank_statement_line
         rows = self._conn.execute(
-            select(s, f.c.account_no).join(f, f.c.id == s.c.file_id).where(s.c.file_id == file_id).order_by(s.c.seq)
+            select(s, f.c.account_no)
+            .join(f, f.c.id == s.c.file_id)
+            .where(s.c.file_id == file_id)
+            .order_by(s.c.seq)
         ).all()
         return [
             StatementLine(
@@ -591,12 +602,32 @@ class SqlBankRepository:
             for r in rows
         ]
 
-    def finish_file(self, file_id: int, *, new_lines: int, now: datetime) -> None:
+    def finish_file(self, file_id: int, *, now: datetime) -> None:
+        taken = (
+            select(func.count())
+            .select_from(bank_notice)
+            .where(bank_notice.c.file_id == file_id)
+            .scalar_subquery()
+        )
         self._conn.execute(
             update(bank_statement_file)
             .where(bank_statement_file.c.id == file_id)
-            .values(state="imported", new_lines=new_lines, imported_at=now)
+            .values(state="imported", new_lines=taken, imported_at=now)
         )
+
+    def statement_file(self, file_id: int) -> StatementFileRecord | None:
+        row = self._conn.execute(
+            select(bank_statement_file).where(bank_statement_file.c.id == file_id)
+        ).first()
+        return None if row is None else self._file(row)
+
+    def notice_counts_for_file(self, file_id: int) -> dict[str, int]:
+        rows = self._conn.execute(
+            select(bank_notice.c.state, func.count())
+            .where(bank_notice.c.file_id == file_id)
+            .group_by(bank_notice.c.state)
+        ).all()
+        return {str(state): int(n) for state, n in rows}
 
     def latest_statement(self, account_no: str, day: date) -> StatementFileRecord | None:
         f = bank_statement_file
@@ -657,7 +688,9 @@ class SqlBankRepository:
                 select(i.c.settle_voucher_no, i.c.host_serial).where(
                     i.c.settle_voucher_no.in_(chunk), i.c.host_serial.is_not(None)
                 ),
-                select(b.c.voucher_no, b.c.host_serial).where(b.c.voucher_no.in_(chunk), b.c.host_serial.is_not(None)),
+                select(b.c.voucher_no, b.c.host_serial).where(
+                    b.c.voucher_no.in_(chunk), b.c.host_serial.is_not(None)
+                ),
             ):
                 for number, serial in self._conn.execute(query).all():
                     found[str(number)].add(str(serial))
@@ -748,7 +781,9 @@ class SqlBankRepository:
         return found
 
     def reconciliation(self, recon_id: int) -> ReconciliationRecord | None:
-        row = self._conn.execute(select(bank_reconciliation).where(bank_reconciliation.c.id == recon_id)).first()
+        row = self._conn.execute(
+            select(bank_reconciliation).where(bank_reconciliation.c.id == recon_id)
+        ).first()
         return None if row is None else self._recon(row)
 
     def reconciliation_items(self, recon_id: int) -> list[ReconciliationItemRecord]:

@@ -664,6 +664,7 @@ class SqlCaseRepository:
         amount: Money | None,
         summary: str,
         now: datetime,
+        finished: bool = False,
     ) -> CaseRecord:
         row = self._conn.execute(
             insert(service_case)
@@ -671,7 +672,8 @@ class SqlCaseRepository:
                 case_no=case_no,
                 kind=kind,
                 channel=channel,
-                state="accepted",
+                state="done" if finished else "accepted",
+                finished_at=now if finished else None,
                 subject_type=subject_type,
                 subject_ref=subject_ref,
                 branch_id=branch_id,
@@ -742,7 +744,8 @@ class SqlCaseRepository:
         t = service_case
         filters: list[ColumnElement[bool]] = []
         if branch_id is not None:
-            filters.append(t.c.branch_id == branch_id)
+            # Centre-level cases (no branch) are visible everywhere, as Actor.can_access_branch says.
+            filters.append(or_(t.c.branch_id == branch_id, t.c.branch_id.is_(None)))
         if state:
             filters.append(t.c.state == state)
         if kind:

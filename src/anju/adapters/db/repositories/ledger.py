@@ -3,9 +3,11 @@
 Posting, in one transaction owned by the caller (see `post`):
   1. resolve every AccountRef to its ledger account (set-based look-ups),
   2. refuse a duplicate (source, source_ref) before doing any work,
-  3. change balances with conditional UPDATEs, taking row locks in ascending account id order
-     (PostgreSQL) so that opposing transfers cannot deadlock; a broken floor raises
-     `insufficient_balance` and the caller's rollback leaves nothing behind,
+  3. lock the accounts in ascending id order (PostgreSQL) so that opposing transfers cannot
+     deadlock, reading their balances and interest state in the same statement; a broken floor
+     raises `insufficient_balance` and the caller's rollback leaves nothing behind; member
+     deposit accounts advance their daily products (积数) and buckets by domain/interest.py; then
+     one conditional UPDATE changes every balance, bucket and product,
   4. change the GL balances (gl_balance, ascending code) so Σ sub-ledger = GL at every commit,
   5. number the voucher from the per-centre sequence and insert the voucher and its postings
      set-based (executemany; COPY on PostgreSQL for large vouchers).
@@ -19,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import case, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -37,6 +39,7 @@ from anju.adapters.db.tables.ledger import (
     voucher,
 )
 from anju.adapters.db.unit_of_work import Deps, register
+from anju.domain.interest import DEFAULT_POSTING_RULES, InterestState, PostingRules, Split, apply_lines
 from anju.errors import InvariantViolation, TransientConflict
 from anju.ids import LedgerAccountNo, VoucherNo
 from anju.ledger.balances import Side, signed_fen
@@ -86,6 +89,60 @@ class _Line:
     side: Side
     amount_fen: int
     business_type: str | None
+    interest_fen: int | None = None
+
+
+class _Locked(NamedTuple):
+    """An account's balance, floor and interest state as read under its row lock."""
+
+    id: int
+    balance_fen: int
+    floor_fen: int | None
+    state: InterestState | None  # None: the account bears no interest
+
+
+# One row of the balance UPDATE: id, balance delta, bucket deltas, product deltas, and the new
+# accrued_through / interest_settled_on (None: unchanged).
+_Change = tuple[int, int, int, int, int, int, date | None, date | None]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _money_or_none(fen: Any) -> Money | None:
+    return None if fen is None else Money(int(fen))
+
+
+def _split_fields(split: Split | None, interest_fen: int | None) -> dict[str, Money | None]:
+    if split is None and interest_fen is None:
+        return {}
+    return {
+        "current_year": None if split is None else Money(split.current_year_fen),
+        "carried": None if split is None else Money(split.carried_fen),
+        "interest": _money_or_none(interest_fen),
+    }
+
+
+def _interest_change(
+    account_id: int, delta: int, before: InterestState, after: InterestState
+) -> _Change | None:
+    """The UPDATE row of an interest-bearing account, or None when nothing changes."""
+    change: _Change = (
+        account_id,
+        delta,
+        after.current_year_fen - before.current_year_fen,
+        after.carried_fen - before.carried_fen,
+        after.balance_days_current - before.balance_days_current,
+        after.balance_days_carried - before.balance_days_carried,
+        after.accrued_through if after.accrued_through != before.accrued_through else None,
+        after.settled_on if after.settled_on != before.settled_on else None,
+    )
+    if not any(change[1:6]) and change[6] is None and change[7] is None:
+        return None
+    return change
 
 
 def _gl(row: Row[Any]) -> GlAccount:
@@ -266,6 +323,8 @@ class SqlLedgerRepository:
         number = LedgerAccountNo.compose(self._deps.centre_code, seq).value
         self._conn.execute(
             insert(ledger_account).values(
+                # Interest runs from the day money is credited (Art. 21): products start at opening.
+                accrued_through=opened_on if kind.bears_interest else None,
                 account_no=number,
                 gl_code=gl_code,
                 kind=kind.value,
@@ -346,11 +405,16 @@ class SqlLedgerRepository:
         created_by: str,
         branch_id: int | None,
         replay_ok: bool = False,
+        interest_rules: PostingRules | None = None,
     ) -> PostedVoucher:
         """Post a voucher. A (source, source_ref) already posted raises Conflict
         ("duplicate_source_ref"); with `replay_ok` the stored voucher is returned instead
         (`replayed=True`) when it has the same kind, total and line count, and
         Conflict("idempotency_key_reused") when it does not.
+
+        `interest_rules` (from the policy in force, `domain.interest.posting_rules_of`) decide
+        which bucket a member debit draws on and how far back a value date may go; None means
+        the reference defaults (current-year first, 30 days).
         """
         existing = self._voucher_by_source(draft.source, draft.source_ref)
         if existing is not None:
@@ -358,7 +422,7 @@ class SqlLedgerRepository:
         reverses_id = self._check_reversible(draft.reverses) if draft.reverses else None
         chart = self._chart()
         lines = self._resolve(draft, chart)
-        self._apply_balances(lines, chart)
+        splits = self._apply_balances(lines, chart, draft, interest_rules or DEFAULT_POSTING_RULES)
         self._apply_gl_balances(lines, chart)
         seq = self._sequences.next_value(VoucherNo.SEQUENCE)
         voucher_no = VoucherNo.compose(self._deps.centre_code, seq).value
@@ -386,7 +450,7 @@ class SqlLedgerRepository:
             if replay_ok:
                 raise TransientConflict("transient_conflict")  # the retry replays the winner
             raise LedgerConflict("duplicate_source_ref", source=draft.source, source_ref=draft.source_ref)
-        self._insert_postings(voucher_id, draft.value_date, lines)
+        self._insert_postings(voucher_id, draft.value_date, lines, splits)
         return PostedVoucher(
             voucher_no=voucher_no,
             source=draft.source,
@@ -410,6 +474,7 @@ class SqlLedgerRepository:
                     amount=Money(line.amount_fen),
                     business_type=line.business_type,
                     value_date=draft.value_date,
+                    **_split_fields(splits.get(line.line_no), line.interest_fen),
                 )
                 for line in lines
             ),
@@ -498,7 +563,8 @@ class SqlLedgerRepository:
                 account = by_code[str(p.account.gl_code)]
             if account.status != "open":
                 raise LedgerRuleViolation("ledger_account_closed", account=account.account_no)
-            lines.append(_Line(line_no, account, p.side, p.amount.fen, p.business_type))
+            interest = p.interest.fen if p.interest is not None else None
+            lines.append(_Line(line_no, account, p.side, p.amount.fen, p.business_type, interest))
         return lines
 
     def _accounts_by_number(self, numbers: list[str]) -> dict[str, _Account]:
@@ -539,65 +605,169 @@ class SqlLedgerRepository:
                 raise LedgerRuleViolation("ledger_account_not_found", account=code)
         return found
 
-    def _apply_balances(self, lines: list[_Line], chart: dict[str, GlAccount]) -> None:
+    def _apply_balances(
+        self, lines: list[_Line], chart: dict[str, GlAccount], draft: VoucherDraft, rules: PostingRules
+    ) -> dict[int, Split]:
+        """Change balances (and, on member deposit accounts, buckets and daily products) in one
+        conditional UPDATE; returns how each member line divides between the buckets."""
         deltas: dict[int, int] = defaultdict(int)
+        per_account: dict[int, list[tuple[int, int]]] = defaultdict(list)
         numbers: dict[int, str] = {}
         for line in lines:
-            normal = chart[line.account.gl_code].normal_side
-            deltas[line.account.id] += signed_fen(normal, line.side, line.amount_fen)
+            signed_delta = signed_fen(chart[line.account.gl_code].normal_side, line.side, line.amount_fen)
+            deltas[line.account.id] += signed_delta
+            per_account[line.account.id].append((line.line_no, signed_delta))
             numbers[line.account.id] = line.account.account_no
-        changes = sorted((account_id, delta) for account_id, delta in deltas.items() if delta != 0)
-        if not changes:
-            return
-        if self._pg:
-            self._apply_balances_pg(changes, numbers)
-        else:
-            self._apply_balances_sqlite(changes, numbers)
+        ids = sorted(deltas)
+        locked = self._lock_accounts(ids)
+        for account_id in ids:  # the floors first: the error staff see most
+            row = locked[account_id]
+            if row.floor_fen is not None and row.balance_fen + deltas[account_id] < row.floor_fen:
+                self._raise_insufficient(account_id, numbers[account_id], deltas[account_id])
+        splits: dict[int, Split] = {}
+        changes: list[_Change] = []
+        reversal = draft.is_reversal
+        for account_id in ids:
+            row, delta = locked[account_id], deltas[account_id]
+            if row.state is None:
+                if delta != 0:
+                    changes.append((account_id, delta, 0, 0, 0, 0, None, None))
+                continue
+            after, account_splits = apply_lines(
+                row.state,
+                per_account[account_id],
+                draft.value_date,
+                business_date=draft.business_date,
+                rules=rules,
+                reversal=reversal,
+                account=numbers[account_id],
+            )
+            splits.update(account_splits)
+            change = _interest_change(account_id, delta, row.state, after)
+            if change is not None:
+                changes.append(change)
+        if changes:
+            if self._pg:
+                self._update_balances_pg(changes, numbers)
+            else:
+                self._update_balances_sqlite(changes)
+        return splits
 
-    def _apply_balances_pg(self, changes: list[tuple[int, int]], numbers: dict[int, str]) -> None:
-        ids = [account_id for account_id, _ in changes]
-        # Lock in ascending id order first: the UPDATE below would lock in scan order.
-        self._conn.execute(
-            text("SELECT id FROM ledger_account WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
-            {"ids": ids},
-        )
+    _LOCK_COLUMNS = (
+        "id, balance_fen, floor_fen, current_year_fen, carried_fen, balance_days_current, "
+        "balance_days_carried, accrued_through, interest_settled_on"
+    )
+
+    def _lock_accounts(self, ids: list[int]) -> dict[int, _Locked]:
+        """Read (and on PostgreSQL lock, in ascending id order) the accounts a voucher touches.
+
+        SQLite needs no row lock: BEGIN IMMEDIATE holds the database write lock, so nothing read
+        here can change before the update.
+        """
+        if self._pg:
+            rows: Iterable[Any] = self._conn.execute(
+                text(
+                    f"SELECT {self._LOCK_COLUMNS} FROM ledger_account "  # noqa: S608 - column names
+                    "WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
+                ),
+                {"ids": ids},
+            ).all()
+        else:
+            # The driver directly (qmark placeholders, tuples): on a 5,000-line voucher the
+            # SQLAlchemy layer costs more than SQLite itself.
+            rows = []
+            for chunk in _chunks(ids):
+                marks = ", ".join("?" * len(chunk))
+                sql = f"SELECT {self._LOCK_COLUMNS} FROM ledger_account WHERE id IN ({marks})"  # noqa: S608
+                rows += self._conn.exec_driver_sql(sql, tuple(chunk)).all()
+        found: dict[int, _Locked] = {}
+        for (
+            account_id,
+            balance,
+            floor,
+            current,
+            carried,
+            days_current,
+            days_carried,
+            accrued,
+            settled,
+        ) in rows:
+            accrued_on = _as_date(accrued)
+            state = (
+                None
+                if accrued_on is None
+                else InterestState(
+                    int(current),
+                    int(carried),
+                    int(days_current),
+                    int(days_carried),
+                    accrued_on,
+                    _as_date(settled),
+                )
+            )
+            found[int(account_id)] = _Locked(
+                int(account_id), int(balance), None if floor is None else int(floor), state
+            )
+        return found
+
+    def _update_balances_pg(self, changes: list[_Change], numbers: dict[int, str]) -> None:
+        columns = list(zip(*changes, strict=True))
         updated = self._conn.execute(
             text(
-                "UPDATE ledger_account AS la SET balance_fen = la.balance_fen + v.delta "
-                "FROM unnest(CAST(:ids AS bigint[]), CAST(:deltas AS bigint[])) AS v(id, delta) "
+                "UPDATE ledger_account AS la SET balance_fen = la.balance_fen + v.delta, "
+                "current_year_fen = la.current_year_fen + v.d_current, "
+                "carried_fen = la.carried_fen + v.d_carried, "
+                "balance_days_current = la.balance_days_current + v.d_days_current, "
+                "balance_days_carried = la.balance_days_carried + v.d_days_carried, "
+                "accrued_through = COALESCE(v.accrued_through, la.accrued_through), "
+                "interest_settled_on = COALESCE(v.settled_on, la.interest_settled_on) "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:deltas AS bigint[]), CAST(:dc AS bigint[]), "
+                "CAST(:dk AS bigint[]), CAST(:pc AS bigint[]), CAST(:pk AS bigint[]), "
+                "CAST(:accrued AS date[]), CAST(:settled AS date[])) "
+                "AS v(id, delta, d_current, d_carried, d_days_current, d_days_carried, accrued_through, "
+                "settled_on) "
                 "WHERE la.id = v.id "
                 "AND (la.floor_fen IS NULL OR la.balance_fen + v.delta >= la.floor_fen) "
                 "RETURNING la.id"
             ),
-            {"ids": ids, "deltas": [delta for _, delta in changes]},
+            {
+                "ids": list(columns[0]),
+                "deltas": list(columns[1]),
+                "dc": list(columns[2]),
+                "dk": list(columns[3]),
+                "pc": list(columns[4]),
+                "pk": list(columns[5]),
+                "accrued": list(columns[6]),
+                "settled": list(columns[7]),
+            },
         ).all()
-        if len(updated) != len(changes):
+        if len(updated) != len(changes):  # the floors were checked under lock: defence in depth
             done = {row[0] for row in updated}
-            failed = next(account_id for account_id in ids if account_id not in done)
-            self._raise_insufficient(failed, numbers[failed], dict(changes)[failed])
+            failed = next(change for change in changes if change[0] not in done)
+            self._raise_insufficient(failed[0], numbers[failed[0]], failed[1])
 
-    def _apply_balances_sqlite(self, changes: list[tuple[int, int]], numbers: dict[int, str]) -> None:
-        # BEGIN IMMEDIATE holds the database write lock, so what we read cannot change before the
-        # update: check the floors first to name the account, then update conditionally anyway.
-        current: dict[int, tuple[int, int | None]] = {}
-        ids = [account_id for account_id, _ in changes]
-        for chunk in _chunks(ids):
-            rows = self._conn.execute(
-                select(ledger_account.c.id, ledger_account.c.balance_fen, ledger_account.c.floor_fen).where(
-                    ledger_account.c.id.in_(chunk)
+    def _update_balances_sqlite(self, changes: list[_Change]) -> None:
+        result = self._conn.exec_driver_sql(
+            "UPDATE ledger_account SET balance_fen = balance_fen + ?1, "
+            "current_year_fen = current_year_fen + ?2, carried_fen = carried_fen + ?3, "
+            "balance_days_current = balance_days_current + ?4, "
+            "balance_days_carried = balance_days_carried + ?5, "
+            "accrued_through = COALESCE(?6, accrued_through), "
+            "interest_settled_on = COALESCE(?7, interest_settled_on) "
+            "WHERE id = ?8 AND (floor_fen IS NULL OR balance_fen + ?1 >= floor_fen)",
+            [
+                (
+                    c[1],
+                    c[2],
+                    c[3],
+                    c[4],
+                    c[5],
+                    c[6].isoformat() if c[6] else None,
+                    c[7].isoformat() if c[7] else None,
+                    c[0],
                 )
-            )
-            current.update({row.id: (int(row.balance_fen), row.floor_fen) for row in rows})
-        for account_id, delta in changes:
-            balance_fen, floor_fen = current[account_id]
-            if floor_fen is not None and balance_fen + delta < floor_fen:
-                self._raise_insufficient(account_id, numbers[account_id], delta)
-        result = self._conn.execute(
-            text(
-                "UPDATE ledger_account SET balance_fen = balance_fen + :delta WHERE id = :id "
-                "AND (floor_fen IS NULL OR balance_fen + :delta >= floor_fen)"
-            ),
-            [{"id": account_id, "delta": delta} for account_id, delta in changes],
+                for c in changes
+            ],
         )
         if result.rowcount != len(changes):
             raise InvariantViolation("balance_update_lost", expected=len(changes), updated=result.rowcount)
@@ -641,20 +811,27 @@ class SqlLedgerRepository:
         row = self._conn.execute(stmt.on_conflict_do_nothing().returning(voucher.c.id)).first()
         return int(row[0]) if row is not None else None
 
-    def _insert_postings(self, voucher_id: int, value_date: date, lines: list[_Line]) -> None:
-        rows = [
-            (
-                voucher_id,
-                line.line_no,
-                line.account.id,
-                line.account.gl_code,
-                line.side.value,
-                line.amount_fen,
-                line.business_type,
-                value_date,
+    def _insert_postings(
+        self, voucher_id: int, value_date: date, lines: list[_Line], splits: dict[int, Split]
+    ) -> None:
+        rows = []
+        for line in lines:
+            split = splits.get(line.line_no)
+            rows.append(
+                (
+                    voucher_id,
+                    line.line_no,
+                    line.account.id,
+                    line.account.gl_code,
+                    line.side.value,
+                    line.amount_fen,
+                    line.business_type,
+                    value_date,
+                    split.current_year_fen if split is not None else None,
+                    split.carried_fen if split is not None else None,
+                    line.interest_fen,
+                )
             )
-            for line in lines
-        ]
         columns = (
             "voucher_id",
             "line_no",
@@ -664,11 +841,21 @@ class SqlLedgerRepository:
             "amount_fen",
             "business_type",
             "value_date",
+            "current_year_fen",
+            "carried_fen",
+            "interest_fen",
         )
         if self._pg and len(rows) > COPY_THRESHOLD:
             self._copy_rows("posting", columns, rows)
             return
-        self._conn.execute(insert(posting), [dict(zip(columns, row, strict=True)) for row in rows])
+        if self._pg:
+            self._conn.execute(insert(posting), [dict(zip(columns, row, strict=True)) for row in rows])
+            return
+        marks = ", ".join("?" * len(columns))
+        self._conn.exec_driver_sql(
+            f"INSERT INTO posting ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608 - our names
+            [(*row[:7], row[7].isoformat(), *row[8:]) for row in rows],
+        )
 
     def _copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
         """COPY rows in through the connection's own psycopg cursor (same transaction)."""
@@ -727,6 +914,9 @@ class SqlLedgerRepository:
                 posting.c.amount_fen,
                 posting.c.business_type,
                 posting.c.value_date,
+                posting.c.current_year_fen,
+                posting.c.carried_fen,
+                posting.c.interest_fen,
             )
             .join(ledger_account, ledger_account.c.id == posting.c.ledger_account_id)
             .where(posting.c.voucher_id == row.id)
@@ -741,6 +931,9 @@ class SqlLedgerRepository:
                 amount=Money(int(p.amount_fen)),
                 business_type=p.business_type,
                 value_date=p.value_date,
+                current_year=_money_or_none(p.current_year_fen),
+                carried=_money_or_none(p.carried_fen),
+                interest=_money_or_none(p.interest_fen),
             )
             for p in lines
         )
@@ -797,6 +990,9 @@ class SqlLedgerRepository:
                 posting.c.side,
                 posting.c.amount_fen,
                 posting.c.business_type,
+                posting.c.current_year_fen,
+                posting.c.carried_fen,
+                posting.c.interest_fen,
                 posting.c.id.label("posting_id"),
                 func.sum(signed_amount).over(order_by=order).label("running_fen"),
             )
@@ -823,6 +1019,9 @@ class SqlLedgerRepository:
                 amount=Money(int(row.amount_fen)),
                 balance_after=Money(opening + int(row.running_fen)),
                 business_type=row.business_type,
+                current_year=_money_or_none(row.current_year_fen),
+                carried=_money_or_none(row.carried_fen),
+                interest=_money_or_none(row.interest_fen),
             )
             for row in self._conn.execute(query)
         ]

@@ -283,4 +283,4 @@ def _change(r: Row[Any]) -> ContributionChangeRecord:
     )
 
 
-register("sheets", lambda conn, deps: SqlSheetRepository(conn, deps))
+register("sheets", SqlSheetRepository)

@@ -1,8 +1,8 @@
 """Every table module, imported so that `metadata` knows them all."""
 
 from anju.adapters.db.tables import (  # noqa: F401
-    bank,
     adjustments,
+    bank,
     batch,
     collection,
     common,

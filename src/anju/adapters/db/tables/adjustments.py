@@ -32,7 +32,9 @@ contribution_change = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("case_no", String(24), nullable=False, unique=True, comment="办件编号"),
     Column("unit_id", BigId, ForeignKey("unit.id"), nullable=False),
-    Column("kind", String(24), nullable=False, comment="wage_base_adjustment 基数调整 | ratio_change 比例调整"),
+    Column(
+        "kind", String(24), nullable=False, comment="wage_base_adjustment 基数调整 | ratio_change 比例调整"
+    ),
     Column("effective_month", String(6), nullable=False, comment="first month the new amounts apply to"),
     Column("contribution_year", Integer, nullable=True, comment="缴存年度 (its first calendar year)"),
     Column("old_unit_ratio", Ratio, nullable=True),

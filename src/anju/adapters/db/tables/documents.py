@@ -19,7 +19,9 @@ issued_document = Table(
     Column("verification_code", String(39), nullable=False, unique=True, comment="校验码"),
     Column("digest", String(64), nullable=False, comment="SM3 (hex) of the canonical content"),
     Column("kind", String(32), nullable=False, comment="remittance_receipt | contribution_certificate | ..."),
-    Column("subject_ref", String(60), nullable=False, comment="unit account no / month, or member account no"),
+    Column(
+        "subject_ref", String(60), nullable=False, comment="unit account no / month, or member account no"
+    ),
     Column("title", String(200), nullable=False, comment="what the document states, without personal data"),
     Column("business_date", Date, nullable=False),
     Column("branch_id", BigId, ForeignKey("branch.id"), nullable=True),

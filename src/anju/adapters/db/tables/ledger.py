@@ -60,7 +60,34 @@ ledger_account = Table(
     Column("status", String(10), nullable=False, server_default="open"),
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date, nullable=True),
+    # Deposit interest (积数法, domain/interest.py): the two buckets of the balance and a running
+    # daily product per bucket, kept by the posting path. Only interest-bearing accounts (member
+    # deposits) have accrued_through; the others keep zeros.
+    Column("current_year_fen", Fen, nullable=False, server_default="0", comment="当年归集余额 GRZHDNGJYE"),
+    Column("carried_fen", Fen, nullable=False, server_default="0", comment="上年结转余额 GRZHSNJZYE"),
+    Column(
+        "balance_days_current",
+        BigInteger,
+        nullable=False,
+        server_default="0",
+        comment="当年归集积数 fen·days",
+    ),
+    Column(
+        "balance_days_carried",
+        BigInteger,
+        nullable=False,
+        server_default="0",
+        comment="上年结转积数 fen·days",
+    ),
+    Column(
+        "accrued_through", Date, nullable=True, comment="first day not yet in the products; NULL: no interest"
+    ),
+    Column("interest_settled_on", Date, nullable=True, comment="30 June of the last annual settlement"),
     CheckConstraint("floor_fen IS NULL OR balance_fen >= floor_fen", name="floor"),
+    CheckConstraint(
+        "accrued_through IS NULL OR balance_fen = current_year_fen + carried_fen", name="interest_buckets"
+    ),
+    CheckConstraint("current_year_fen >= 0 AND carried_fen >= 0", name="interest_buckets_not_negative"),
     CheckConstraint(f"kind IN {LEDGER_ACCOUNT_KINDS}", name="kind"),
     CheckConstraint("status IN ('open', 'closed')", name="status"),
     # Target of posting's composite foreign key: a posting's gl_code is its account's gl_code.
@@ -128,6 +155,11 @@ posting = Table(
     Column("amount_fen", Fen, nullable=False),
     Column("business_type", String(4), nullable=True, comment="业务类型 (GJHTQYWLX)"),
     Column("value_date", Date, nullable=False),
+    # On a member deposit account: how the amount divides between the buckets (DNGJFSE /
+    # SNJZFSE, unsigned parts of amount_fen), and any interest paid with it (FSLXE).
+    Column("current_year_fen", Fen, nullable=True, comment="当年归集发生额 DNGJFSE"),
+    Column("carried_fen", Fen, nullable=True, comment="上年结转发生额 SNJZFSE"),
+    Column("interest_fen", Fen, nullable=True, comment="发生利息额 FSLXE"),
     ForeignKeyConstraint(
         ["ledger_account_id", "gl_code"],
         ["ledger_account.id", "ledger_account.gl_code"],
@@ -137,6 +169,12 @@ posting = Table(
     CheckConstraint("side IN ('D', 'C')", name="side"),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
     CheckConstraint("line_no >= 1", name="line_no"),
+    CheckConstraint(
+        "(current_year_fen IS NULL AND carried_fen IS NULL) OR (current_year_fen >= 0 "
+        "AND carried_fen >= 0 AND current_year_fen + carried_fen = amount_fen)",
+        name="bucket_split",
+    ),
+    CheckConstraint("interest_fen IS NULL OR interest_fen >= 0", name="interest_not_negative"),
     Index("ix_posting_account", "ledger_account_id", "id"),
     comment="Postings (分录): immutable",
 )
