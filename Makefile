@@ -23,9 +23,19 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
+# The demo pays and receives for real: the bank-settlement simulator runs beside the app on
+# 127.0.0.1 (protocol BANK_SIM_PORT, control BANK_SIM_PORT+1, notices pushed to BANK_LISTEN_PORT)
+# and stops when serve exits. `anju bank sim remit --account … --amount … --remark 单位账号` pays in.
+BANK_SIM_PORT ?= 9100
+BANK_LISTEN_PORT ?= 9102
 run: install
 	$(BIN)/anju init --demo --city small
-	$(BIN)/anju serve --host 127.0.0.1 --port 8000
+	@$(BIN)/anju bank-sim --port $(BANK_SIM_PORT) --control-port $$(($(BANK_SIM_PORT) + 1)) \
+	  --db "$(ANJU_HOME)/bank-sim.db" --notify tcp://127.0.0.1:$(BANK_LISTEN_PORT) & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null; wait $$sim 2>/dev/null' EXIT INT TERM; \
+	ANJU_BANK_URL=tcp://127.0.0.1:$(BANK_SIM_PORT) ANJU_BANK_LISTEN=127.0.0.1:$(BANK_LISTEN_PORT) \
+	ANJU_BANK_SIM_CONTROL=http://127.0.0.1:$$(($(BANK_SIM_PORT) + 1)) \
+	  $(BIN)/anju serve --host 127.0.0.1 --port 8000
 
 # Chromium and CJK fonts from Debian for the browser tests (root on the CI machine).
 browsers:

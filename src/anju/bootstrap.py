@@ -58,7 +58,7 @@ def build(
     return container
 
 
-# --- the bank-settlement platform (docs/adr/0006) ----------------------------------------------------
+# --- the bank-settlement platform (docs/adr/0010) ----------------------------------------------------
 
 
 def bank_gateway(settings: Settings, clock: Clock) -> BankGateway | None:
@@ -99,6 +99,33 @@ def start_bank_listener(container: Container, address: str | None = None) -> Any
         clock=container.clock,
     )
     return listener.start()
+
+
+def start_bank_worker(container: Container, *, every_seconds: int = 30) -> Any:
+    """A daemon thread that moves due instructions on (send, query, poll) every few seconds,
+    within the outbox's bounds; returns an Event that stops it. None without a bank."""
+    if container.bank is None:
+        return None
+    import logging
+    import threading
+
+    from anju.errors import AnjuError
+    from anju.services import bank
+
+    log = logging.getLogger("anju.bank.worker")
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                bank.drive_instructions(container.uow, container.bank)
+            except AnjuError as exc:  # the bank or the database is away: try again next round
+                log.warning("bank worker: %s", exc.code)
+            except Exception:
+                log.exception("bank worker failed")
+
+    threading.Thread(target=loop, name="bank-worker", daemon=True).start()
+    return stop
 
 
 def read_statement_file(path: Path) -> Any:

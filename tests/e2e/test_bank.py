@@ -205,3 +205,39 @@ def test_each_role_sees_the_bank_pages_it_may_use(make_client: Any, seeded: Cont
     assert auditor.post("/api/v1/bank/reconciliations", {"date": "2026-11-23"}).status_code == 403
     secadmin = make_client("secadmin")
     assert secadmin.get("/bank").status_code == 403
+
+
+def test_the_operations_commands_talk_to_the_simulator(seeded: Container, sim: Sim, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.integration.bank_helpers import ANJU
+
+    a_funded_unit(seeded, sim)
+    settings = seeded.settings
+    env = {
+        **os.environ,
+        "ANJU_HOME": str(settings.home),
+        "ANJU_DATABASE_URL": settings.database_url,
+        "ANJU_MASTER_KEY": TEST_MASTER_KEY,
+        "ANJU_CENTRE_CODE": settings.centre_code,
+        "ANJU_BANK_URL": sim.url,
+        "ANJU_BANK_SIM_CONTROL": f"http://127.0.0.1:{sim.control_port}",
+    }
+
+    def anju(*args: str) -> str:
+        done = subprocess.run([ANJU, *args], env=env, capture_output=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
+        return done.stdout.decode()
+
+    assert "已签到" in anju("bank", "signin")
+    status = anju("bank", "status")
+    assert "已配置" in status and "已入账：1" in status
+    assert "通知已送达" in anju(
+        "bank", "sim", "remit", "--account", ICBC_COLLECTION, "--amount", "5.00", "--remark", "x"
+    )
+    report = anju("bank", "reconcile", "--date", BUSINESS_DATE.isoformat())
+    assert "对账 9 个专户" in report
+    assert "银行指令" in anju("bank", "instructions")
+    anju("bank", "signout")
+    assert "签到状态：未签到" in anju("bank", "status")

@@ -599,7 +599,7 @@ def test_ten_concurrent_full_withdrawals_exactly_one_succeeds(container: Contain
 # --- a large remittance ------------------------------------------------------------------------
 
 
-def test_a_remittance_of_5000_members_posts_quickly_and_correctly(container: Container, backend: str) -> None:
+def test_a_remittance_of_5000_members_posts_correctly(container: Container, backend: str) -> None:
     books = open_books(container, members=5000)
     credits = [(no, 50_000 + i) for i, no in enumerate(books.members)]
     draft = remit(books, "big", credits)
@@ -620,7 +620,7 @@ def test_a_remittance_of_5000_members_posts_quickly_and_correctly(container: Con
     expected_total = sum(fen for _, fen in credits)
     assert balance(container, books.bank_no) == expected_total
     assert balance(container, books.members[4999]) == 50_000 + 4999
-    assert total_seconds < 3.0  # a counter clerk notices anything near this
+    # The timing is printed for a look; the target (≤ 1 s on PostgreSQL) lives in `make bench`.
     assert_ledger_ok(container)
 
 

@@ -359,3 +359,32 @@ def test_batch_files_round_trip_and_result_totals_must_agree() -> None:
     tampered = result_text.replace("|1|100.00|", "|1|999.00|", 1)
     with pytest.raises(BankFileRejected):
         files.parse_batch_result(tampered)
+
+
+pipe_text = st.text(alphabet=st.sampled_from(list("0123456789|.-+$@ \n抬头ABC")), max_size=300)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(pipe_text)
+def test_random_file_text_is_parsed_whole_or_rejected_whole(text: str) -> None:
+    for parse in (files.parse_statement, files.parse_batch_file, files.parse_batch_result):
+        try:
+            parse(text)
+        except BankFileRejected:
+            continue
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(position=st.integers(min_value=0, max_value=10_000), char=st.sampled_from(list("|9x.-\n ")))
+def test_a_corrupted_statement_is_rejected_or_still_adds_up(position: int, char: str) -> None:
+    good = statement([line(1, "S1", 100), line(2, "S2", -250), line(3, "S3", 999)])
+    text = files.format_statement(good.lines)
+    index = position % len(text)
+    corrupted = text[:index] + char + text[index + 1 :]
+    try:
+        parsed = files.statement_from(files.envelope_fields(good), "s.txt", corrupted)
+    except BankFileRejected:
+        return
+    # Whatever is accepted still agrees with the declared trailer: no partial or altered file.
+    assert sum(x.amount.fen for x in parsed.lines) == good.declared_total.fen
+    assert len(parsed.lines) == good.declared_count

@@ -39,6 +39,19 @@ def register(app: typer.Typer, *, guard: Guard, container: Callable[[], Any]) ->
     app.command("bank-sim")(bank_sim)
 
 
+def start_bank_link(container: Any, out: Console) -> None:
+    """For `anju serve`: the notice listener (ANJU_BANK_LISTEN) and the instruction worker."""
+    from anju.bootstrap import start_bank_listener, start_bank_worker
+
+    if container.bank is None:
+        out.print("银行结算平台：未配置（ANJU_BANK_URL），不收付款")
+        return
+    listener = _guard(lambda: start_bank_listener(container))
+    start_bank_worker(container)
+    where = f"，来账通知监听 {listener.url}" if listener is not None else ""
+    out.print(f"银行结算平台：{container.settings.bank_sim_url}{where}")
+
+
 def _actor() -> Any:
     from anju.domain.security import Actor
 
@@ -239,6 +252,72 @@ def reconcile(
             *(str(r.counts[v]) for v in ("matched", "missing", "duplicate", "amount_mismatch", "unknown")),
         )
     console.print(table)
+
+
+sim_app = typer.Typer(help="控制银行结算模拟器（演示、测试）", no_args_is_help=True)
+bank_app.add_typer(sim_app, name="sim")
+
+
+def _sim_call(path: str, body: dict[str, Any] | None = None, control: str | None = None) -> Any:
+    """POST (or GET without a body) to the simulator's control endpoint on 127.0.0.1 only."""
+    import json
+    import os
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    base = control or os.environ.get("ANJU_BANK_SIM_CONTROL") or "http://127.0.0.1:9101"
+    parts = urlsplit(base)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise typer.BadParameter("模拟器控制地址只能是本机 http://127.0.0.1:端口")
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 - loopback http only, checked above
+        base.rstrip("/") + path,
+        data=data,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+        return json.loads(reply.read())
+
+
+@sim_app.command("remit")
+def sim_remit(
+    account: Annotated[str, typer.Option(help="收款专户账号")],
+    amount: Annotated[str, typer.Option(help="金额（元），如 1234.56")],
+    remark: Annotated[str, typer.Option(help="附言（单位汇缴请写单位账号）")] = "",
+) -> None:
+    """A unit pays into a centre account: the simulator books it and pushes the notice."""
+    reply = _sim_call("/remit", {"account_no": account, "amount": amount, "remark": remark})
+    console.print(
+        f"银行流水号 {reply['serial']}，通知{'已送达' if reply['delivered'] else '未送达（稍后重推）'}"
+    )
+
+
+@sim_app.command("fault")
+def sim_fault(
+    tx: Annotated[str, typer.Option(help="交易码，如 BDC101、BDC110、SBDC100")],
+    mode: Annotated[
+        str, typer.Option(help="delay/drop_ack/drop_request/fail/garbage/unknown_status/duplicate")
+    ],
+    count: Annotated[int, typer.Option(help="生效次数")] = 1,
+    delay_ms: Annotated[int, typer.Option(help="延迟毫秒（mode=delay）")] = 0,
+) -> None:
+    """Inject a fault the next time(s) a message of this transaction code arrives."""
+    _sim_call("/faults", {"tx_code": tx, "mode": mode, "count": count, "delay_ms": delay_ms})
+    console.print(f"已设置：{tx} {mode} × {count}")
+
+
+@sim_app.command("state")
+def sim_state() -> None:
+    """The simulator's accounts and pending notices."""
+    from anju.money import Money
+
+    state = _sim_call("/state")
+    for account in state["accounts"]:
+        kind = "专户" if account["centre"] else "外部"
+        balance = Money(int(account["balance_fen"])).format_cn()
+        console.print(f"{kind} {account['account_no']} {account['name']}：{balance}")
+    console.print(f"待推送通知：{state['pending_pushes']}，模拟器日期 {state['today']}")
 
 
 def bank_sim(

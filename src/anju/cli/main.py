@@ -113,6 +113,7 @@ def serve(
     from anju.api.app import create_app
 
     container = _container()
+    bank_cli.start_bank_link(container, console)
     console.print(f"安居 正在 http://{host}:{port}/ 提供服务（API 文档 /docs）")
     uvicorn.run(create_app(container), host=host, port=port, log_level="info", proxy_headers=False)
 

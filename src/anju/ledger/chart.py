@@ -15,7 +15,7 @@ Local choices, documented because the national text leaves them open:
 * 41199 其他支出 is the "other" operating expense of rules.md §7.2.
 * 21903 在途付款 holds money the centre has instructed a bank to pay but the bank has not yet
   confirmed: it leaves the payer's account on submission and the bank account on confirmation
-  (docs/adr/0006-bank-settlement.md).
+  (docs/adr/0010-bank-settlement.md).
 """
 
 from __future__ import annotations

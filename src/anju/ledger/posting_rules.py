@@ -306,7 +306,7 @@ def suspense_refund(
     )
 
 
-# --- bank settlement: payments through the settlement platform (docs/adr/0006) -------------------
+# --- bank settlement: payments through the settlement platform (docs/adr/0010) -------------------
 
 
 def payment_submission(

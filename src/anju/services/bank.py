@@ -11,7 +11,7 @@ the bank-settlement platform (interfaces.md §2). The rules this module keeps:
   same end-to-end id (SendSeqNo), so the bank sees the same instruction. It is never paid twice.
 * **Bounded.** After MAX_SENDS sends or MAX_QUERIES queries the instruction waits for a person
   (`manual`): no endless retry.
-* **Accounting** (docs/adr/0006): a payment leaves the payer's account for 21903 payments in
+* **Accounting** (docs/adr/0010): a payment leaves the payer's account for 21903 payments in
   transit when submitted (Dr payer / Cr 21903), and the bank account when the bank confirms
   (Dr 21903 / Cr 101xx); a definitive failure reverses the submission voucher, so the money goes
   back to where it came from. Receipts are booked by the business that expects them (a unit

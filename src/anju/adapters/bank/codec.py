@@ -4,7 +4,7 @@ A frame is eight ASCII digits giving the byte length of the message that follows
 message: ``<?xml version="1.0" encoding="GBK"?><message><head>…</head><body>…</body></message>``
 with ``<field name="…">`` values and ``<field-list name="…">`` repeating groups whose entries are
 ``<field-list name="0">``, ``"1"``, … (interfaces.md §2.2). The official documents fix the exact
-prefix width; eight digits is this implementation's choice (docs/adr/0006).
+prefix width; eight digits is this implementation's choice (docs/adr/0010).
 
 Parsing is strict and whole: the bytes must decode as GBK, carry the GBK declaration, and form
 exactly this shape. No DOCTYPE, entity declaration, processing instruction, comment or CDATA is

@@ -106,12 +106,16 @@ class BulkState:
     enable_triggers: list[str] = field(default_factory=list)
 
 
-def begin_bulk(conn: Connection, tables: Sequence[str], trigger_tables: Sequence[str]) -> BulkState:
-    """Drop FKs touching `tables`, their unique constraints and secondary indexes; disable the
-    INSERT triggers of `trigger_tables`. Same transaction as the load: a rollback undoes it."""
+def begin_bulk(
+    conn: Connection, tables: Sequence[str], trigger_tables: Sequence[str], key_tables: Sequence[str] = ()
+) -> BulkState:
+    """Drop FKs touching `tables`, their unique constraints and secondary indexes, and the primary
+    keys of `key_tables` (rows written with explicit ids; the rebuilt key proves them unique);
+    disable the INSERT triggers of `trigger_tables`. Same transaction as the load: a rollback
+    undoes it."""
     state = BulkState()
-    names = {"tables": list(tables)}
-    conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+    names = {"tables": list(tables), "keys": list(key_tables)}
+    conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
     conn.execute(text("SET LOCAL work_mem = '256MB'"))
     fks = conn.execute(
         text(
@@ -128,8 +132,9 @@ def begin_bulk(conn: Connection, tables: Sequence[str], trigger_tables: Sequence
         text(
             "SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname), "
             "format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, "
-            "pg_get_constraintdef(oid)) FROM pg_constraint WHERE contype = 'u' "
-            "AND conrelid = ANY(CAST(:tables AS regclass[])) ORDER BY conrelid::regclass::text, conname"
+            "pg_get_constraintdef(oid)) FROM pg_constraint WHERE (contype = 'u' "
+            "AND conrelid = ANY(CAST(:tables AS regclass[]))) OR (contype = 'p' "
+            "AND conrelid = ANY(CAST(:keys AS regclass[]))) ORDER BY conrelid::regclass::text, conname"
         ),
         names,
     ).all()

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from typing import Any
 
 from sqlalchemy import (
@@ -49,7 +49,8 @@ MIGRATION_SOURCE = "migration"  # the history is what a legacy migration brings,
 MIGRATION_ACTOR = "system:migration"
 BULK_TABLES = ("unit", "member", "member_account", "employment", "ledger_account", "voucher", "posting")
 TRIGGER_TABLES = ("voucher", "posting")
-EXPLICIT_ID_TABLES = ("unit", "member", "member_account", "ledger_account", "voucher")
+EXPLICIT_ID_TABLES = ("unit", "member", "member_account", "ledger_account", "voucher", "posting")
+KEY_TABLES = ("posting",)  # its primary key is rebuilt after the load rather than kept row by row
 HAS_INTEREST = "accrued_through" in ledger_account.c  # the interest slice's columns, when present
 HAS_BUCKETS = "current_year_fen" in posting.c
 
@@ -68,6 +69,7 @@ voucher_plan = Table(
     "city_voucher_plan",
     _plans,
     Column("voucher_id", BigInteger, nullable=False),
+    Column("first_posting_id", BigInteger, nullable=False),  # the debit line; credits follow it
     Column("unit_id", BigInteger, nullable=False),
     Column("lo", Integer, nullable=False),
     Column("hi", Integer, nullable=False),
@@ -263,24 +265,28 @@ def _voucher_plan_rows(plan: CityPlan) -> Iterator[tuple[Any, ...]]:
     unit_ids = [units[u].id for u in v.unit]
     banks = [units[u].bank.ledger_account_id for u in v.unit]
     codes = [units[u].bank.gl_code for u in v.unit]
-    return zip(v.ids, unit_ids, v.lo, v.hi, v.year, v.value_date, banks, codes, v.total, strict=True)
+    sizes = (hi - lo + 1 for lo, hi in zip(v.lo, v.hi, strict=True))
+    firsts = list(accumulate(sizes, initial=plan.inputs.next_id["posting"]))[:-1]
+    return zip(v.ids, firsts, unit_ids, v.lo, v.hi, v.year, v.value_date, banks, codes, v.total, strict=True)
 
 
 def _posting_columns(bank_side: bool) -> tuple[list[str], list[Any]]:
     v, mp = voucher_plan, member_plan
-    columns = ["voucher_id", "line_no", "ledger_account_id", "gl_code", "side", "amount_fen", "business_type"]
-    columns.append("value_date")
+    columns = ["id", "voucher_id", "line_no", "ledger_account_id", "gl_code", "side", "amount_fen"]
+    columns += ["business_type", "value_date"]
     if bank_side:
         values: list[Any] = [
-            v.c.voucher_id, literal(1), v.c.bank_account_id, v.c.bank_gl_code, literal("D"), v.c.total_fen,
-            null(), v.c.value_date,
+            v.c.first_posting_id, v.c.voucher_id, literal(1), v.c.bank_account_id, v.c.bank_gl_code,
+            literal("D"), v.c.total_fen, null(), v.c.value_date,
         ]  # fmt: skip
         buckets: list[Any] = [null(), null()]
     else:
         amount = case({k: mp.c[f"amount_{k}"] for k in range(MAX_YEARS)}, value=v.c.year)
+        line = mp.c.pos - v.c.lo + 2
         values = [
-            v.c.voucher_id, mp.c.pos - v.c.lo + 2, mp.c.ledger_account_id, literal(GL.MEMBER_DEPOSITS),
-            literal("C"), amount, literal(BusinessType.REMITTANCE), v.c.value_date,
+            v.c.first_posting_id + line - 1, v.c.voucher_id, line, mp.c.ledger_account_id,
+            literal(GL.MEMBER_DEPOSITS), literal("C"), amount, literal(BusinessType.REMITTANCE),
+            v.c.value_date,
         ]  # fmt: skip
         buckets = [amount, literal(0)]  # a remittance is all current-year collections (当年归集)
     if HAS_BUCKETS:
@@ -368,7 +374,7 @@ def load_city(
     phases = _Phases(result, progress)
     with engine.begin() as conn:
         writer = bulk.Writer(conn)
-        state = bulk.begin_bulk(conn, BULK_TABLES, TRIGGER_TABLES) if writer.pg else None
+        state = bulk.begin_bulk(conn, BULK_TABLES, TRIGGER_TABLES, KEY_TABLES) if writer.pg else None
         phases.done("准备（去掉索引与约束）" if writer.pg else "准备")
         _write_ledger(conn, writer, plan, phases)
         phases.done("单位", writer.rows(unit, _UNIT_COLUMNS, _unit_rows(plan, handlers)))
@@ -413,7 +419,7 @@ def _write_ledger(conn: Connection, writer: bulk.Writer, plan: CityPlan, phases:
 def first_free_ids(conn: Connection) -> dict[str, int]:
     """The next id of each table the loader writes with explicit ids."""
     tables = {"unit": unit, "member": member, "member_account": member_account}
-    tables |= {"ledger_account": ledger_account, "voucher": voucher}
+    tables |= {"ledger_account": ledger_account, "voucher": voucher, "posting": posting}
     found = {}
     for name, table in tables.items():
         top = conn.execute(select(table.c.id).order_by(table.c.id.desc()).limit(1)).scalar()
