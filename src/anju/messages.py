@@ -13,7 +13,7 @@ MESSAGES: dict[str, str] = {
     "invalid_amount": "金额格式不正确：{value}（应为以元为单位、最多两位小数的数字，如 1234.56）",
     "amount_out_of_range": "金额超出允许范围：{value}",
     "amount_must_be_positive": "金额必须大于零",
-    "yuan_amount": "金额应为以元为单位的字符串，最多两位小数，如 \"1234.56\"",
+    "yuan_amount": '金额应为以元为单位的字符串，最多两位小数，如 "1234.56"',
     "date_parsing": "日期应为 YYYY-MM-DD 格式的字符串",
     "invalid_rate": "比例或利率格式不正确：{value}",
     "invalid_year_month": "年月格式不正确：{value}（应为 YYYYMM，如 202407）",

@@ -43,7 +43,9 @@ def list_audit(
     return entries
 
 
-def list_own_audit(uow: UnitOfWork, actor: Actor, *, limit: int = 50, offset: int = 0) -> list[AuditEntryView]:
+def list_own_audit(
+    uow: UnitOfWork, actor: Actor, *, limit: int = 50, offset: int = 0
+) -> list[AuditEntryView]:
     """Any staff member's own operations (我的操作记录): what they did, and what was refused.
 
     The whole log stays with the audit administrator (三权分立); everyone may see their own trail.
