@@ -162,7 +162,11 @@ def floor_seconds(container: Container, unit_account_no: str) -> float:
         conn.rollback()
         start = time.perf_counter()
         conn.execute(
-            text("UPDATE ledger_account SET balance_fen = balance_fen + 1 WHERE id = ANY(:ids)"), {"ids": ids}
+            text(
+                "UPDATE ledger_account SET balance_fen = balance_fen + 1, "
+                "current_year_fen = current_year_fen + 1 WHERE id = ANY(:ids)"
+            ),
+            {"ids": ids},
         )
         conn.execute(
             text(

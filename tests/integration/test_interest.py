@@ -238,11 +238,43 @@ def test_example_1c_closing_interest_is_paid_out_with_the_principal(container: C
     assert balance(container, member) == 0
     account = read(container.uow, lambda uow: uow.ledger.get_account(member))
     assert (account.status, account.closed_on) == ("closed", closing)
+    assert payout.voucher is not None
     bank_line = next(p for p in payout.voucher.postings if p.gl_code == books.bank_code)
     assert bank_line.amount == Money.of("57921.82")
     statement = read(container.uow, lambda uow: ledger_service.account_statement(uow, CLERK, member))
     row = statement.lines[-1]
     assert (row.business_type, row.amount, row.interest) == ("12", Money.of("57730.90"), Money.of("190.92"))
+    assert_ledger_ok(container)
+
+
+def test_an_account_emptied_earlier_is_still_paid_its_interest_on_closing(container: Container) -> None:
+    books = open_books(container)
+    (member,) = open_members(container, 1, date(2024, 7, 1))
+    post(container, credit(books, "in", member, 3_600_000, date(2024, 7, 1)))
+    post(container, debit(books, "out", member, 3_600_000, date(2024, 7, 11)))  # 10 days: 15.00
+
+    def close(uow: UnitOfWork) -> interest.ClosingPayout:
+        return interest.pay_out_closing(
+            uow,
+            CLERK,
+            account_no=member,
+            bank=books.bank,
+            closing_date=date(2024, 9, 1),
+            source="test",
+            source_ref="close-empty",
+            memo="销户",
+        )
+
+    payout = run(container.uow, close)
+    assert (payout.principal, payout.interest) == (Money.ZERO, Money.of("15.00"))
+    assert payout.voucher is not None
+    assert {(p.gl_code, p.side.value, p.amount) for p in payout.voucher.postings} == {
+        (GL.EXPENSE_MEMBER_INTEREST, "D", Money.of("15.00")),
+        (books.bank_code, "C", Money.of("15.00")),
+    }
+    assert read(container.uow, lambda uow: uow.ledger.get_account(member)).status == "closed"
+    settle_year(container, Y2025)  # a closed account is not settled again
+    assert interest_postings(container, member) == []
     assert_ledger_ok(container)
 
 

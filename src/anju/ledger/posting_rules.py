@@ -104,12 +104,19 @@ def manual_voucher(
     )
 
 
+def _member_ref(account: str | AccountRef) -> AccountRef:
+    """A number typed by a person is checked (check digit); an AccountRef built by the caller from
+    numbers the database holds is taken as it is — a 5,000-member roster skips 5,000 re-checks,
+    and the ledger still refuses a number it does not know."""
+    return account if isinstance(account, AccountRef) else AccountRef.ledger(account)
+
+
 def remittance_credit(
     *,
     source: str,
     source_ref: str,
     bank: AccountRef,
-    credits: Sequence[tuple[str, Money]],
+    credits: Sequence[tuple[str | AccountRef, Money]],
     business_date: date,
     value_date: date,
     memo: str,
@@ -118,11 +125,11 @@ def remittance_credit(
 ) -> VoucherDraft:
     """Money received at a centre bank account, credited to members: Dr 101xx / Cr 201 each.
 
-    Also serves back-payments and transfers-in (pass their business type and kind).
+    Also serves back-payments and transfers-in (pass their business type and kind). A credit names
+    the member's ledger account by number, or by a ready AccountRef (see `_member_ref`).
     """
     member_lines = tuple(
-        Posting(AccountRef.ledger(account_no), Side.CREDIT, amount, business_type)
-        for account_no, amount in credits
+        Posting(_member_ref(account), Side.CREDIT, amount, business_type) for account, amount in credits
     )
     received = Money(sum(line.amount.fen for line in member_lines))
     return VoucherDraft(
@@ -198,7 +205,7 @@ def suspense_allocation(
     source: str,
     source_ref: str,
     suspense_account_no: str,
-    credits: Sequence[tuple[str, Money]],
+    credits: Sequence[tuple[str | AccountRef, Money]],
     business_date: date,
     value_date: date,
     memo: str,
@@ -206,8 +213,7 @@ def suspense_allocation(
 ) -> VoucherDraft:
     """Allocate a unit's suspense money to its members: Dr 21901 unit suspense / Cr 201 each."""
     member_lines = tuple(
-        Posting(AccountRef.ledger(account_no), Side.CREDIT, amount, business_type)
-        for account_no, amount in credits
+        Posting(_member_ref(account), Side.CREDIT, amount, business_type) for account, amount in credits
     )
     allocated = Money(sum(line.amount.fen for line in member_lines))
     return VoucherDraft(
@@ -441,7 +447,11 @@ def closing_payout(
     The interest never passes through the member's account: the detail row shows FSE = principal
     and FSLXE = interest, as the data standard's closing row does (Example 1c).
     """
-    lines = [Posting(AccountRef.ledger(member_account_no), Side.DEBIT, principal, business_type, interest)]
+    lines = []
+    if principal.is_positive:  # an account emptied earlier still has its interest to pay
+        lines.append(
+            Posting(AccountRef.ledger(member_account_no), Side.DEBIT, principal, business_type, interest)
+        )
     if interest.is_positive:
         lines.append(Posting(AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST), Side.DEBIT, interest))
     lines.append(Posting(bank, Side.CREDIT, principal + interest))

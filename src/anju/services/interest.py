@@ -85,7 +85,7 @@ def closing_interest(uow: UnitOfWork, account_no: str, closing_date: date) -> Mo
 class ClosingPayout:
     principal: Money  # FSE: the balance paid out of the account
     interest: Money  # FSLXE: interest paid with it
-    voucher: PostedVoucher
+    voucher: PostedVoucher | None  # None: nothing to pay (an empty account without interest)
 
     @property
     def total(self) -> Money:
@@ -115,25 +115,27 @@ def pay_out_closing(
     """
     interest = closing_interest(uow, account_no, closing_date)
     principal = uow.ledger.balance(account_no)
-    draft = posting_rules.closing_payout(
-        source=source,
-        source_ref=source_ref,
-        member_account_no=account_no,
-        bank=bank,
-        principal=principal,
-        interest=interest,
-        business_date=closing_date,
-        value_date=closing_date,
-        memo=memo,
-        business_type=business_type,
-        kind=kind,
-    )
-    posted = uow.ledger.post(
-        draft,
-        created_by=actor.username,
-        branch_id=actor.branch_id,
-        interest_rules=posting_rules_on(uow, closing_date),
-    )
+    posted = None
+    if (principal + interest).is_positive:
+        draft = posting_rules.closing_payout(
+            source=source,
+            source_ref=source_ref,
+            member_account_no=account_no,
+            bank=bank,
+            principal=principal,
+            interest=interest,
+            business_date=closing_date,
+            value_date=closing_date,
+            memo=memo,
+            business_type=business_type,
+            kind=kind,
+        )
+        posted = uow.ledger.post(
+            draft,
+            created_by=actor.username,
+            branch_id=actor.branch_id,
+            interest_rules=posting_rules_on(uow, closing_date),
+        )
     uow.interest.clear_products(account_no, closing_date)
     if close_account:
         uow.ledger.close_account(account_no, closing_date)
@@ -144,7 +146,7 @@ def pay_out_closing(
             "ledger_account",
             account_no,
             details={
-                "voucher_no": posted.voucher_no,
+                "voucher_no": posted.voucher_no if posted else None,
                 "principal": str(principal),
                 "interest": str(interest),
             },

@@ -830,7 +830,8 @@ def _pay_roster(
         raise TransientConflict("transient_conflict")  # the retry finds the roster paid
     record = uow.remittance.roster(roster_id)
     assert record is not None
-    credits = uow.remittance.roster_credits(roster_id)
+    # Numbers read from the database: passed as references, not re-validated one by one.
+    credits = [(AccountRef(account_no=no), amount) for no, amount in uow.remittance.roster_credits(roster_id)]
     credited = Money(sum(amount.fen for _, amount in credits))
     if credited != record.total:
         raise InvariantViolation(
