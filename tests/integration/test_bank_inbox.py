@@ -263,6 +263,7 @@ def test_a_statement_pulled_from_the_bank_backs_up_lost_notices(world: World) ->
     world.assert_ledger_ok()
 
 
+@pytest.mark.slow
 def test_an_import_killed_at_a_random_line_books_each_line_once_after_a_rerun(
     world: World, tmp_path: Path
 ) -> None:

@@ -52,7 +52,8 @@ _CHUNK_TABLE = (
 # Every due account of the range: accrue to 1 July (:next_start), interest rounded half up once,
 # (pc·a + pk·b) / d in integers (numeric, exact): div(2n + d, 2d) is n/d rounded half up for n ≥ 0;
 # a negative product (back-valued corrections) pays nothing. The UPDATE re-checks that the
-# account is still what was computed (a concurrent posting makes the chunk start over).
+# account is still what was computed (a concurrent posting makes the chunk start over); its own
+# id range keeps the planner on the primary key instead of scanning the table once per chunk.
 _SETTLE_PG = """
 WITH c AS MATERIALIZED (
     SELECT id, current_year_fen, carried_fen, balance_days_current, balance_days_carried,
@@ -79,7 +80,7 @@ s AS (
            accrued_through = CAST(:next_start AS date),
            interest_settled_on = CAST(:day AS date)
       FROM c
-     WHERE la.id = c.id
+     WHERE la.id = c.id AND la.id BETWEEN :first AND :last
        AND la.current_year_fen = c.current_year_fen AND la.carried_fen = c.carried_fen
        AND la.balance_days_current = c.balance_days_current
        AND la.balance_days_carried = c.balance_days_carried

@@ -112,6 +112,15 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _array_literal(values: Sequence[int | date | None]) -> str:
+    """A PostgreSQL array literal ('{1,2,NULL}') of integers and dates the ledger computed itself.
+
+    Passed as one text parameter and cast in SQL: on a 5,000-line voucher the driver's
+    element-by-element array adaptation cost more than the UPDATE it feeds.
+    """
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+
+
 def _money_or_none(fen: Any) -> Money | None:
     return None if fen is None else Money(int(fen))
 
@@ -664,17 +673,15 @@ class SqlLedgerRepository:
         SQLite needs no row lock: BEGIN IMMEDIATE holds the database write lock, so nothing read
         here can change before the update.
         """
+        # The driver directly (plain tuples): on a 5,000-line voucher the SQLAlchemy layer costs
+        # more than the database.
         if self._pg:
-            rows: Iterable[Any] = self._conn.execute(
-                text(
-                    f"SELECT {self._LOCK_COLUMNS} FROM ledger_account "  # noqa: S608 - column names
-                    "WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
-                ),
-                {"ids": ids},
+            rows: Iterable[Any] = self._conn.exec_driver_sql(
+                f"SELECT {self._LOCK_COLUMNS} FROM ledger_account "  # noqa: S608 - column names
+                "WHERE id = ANY(CAST(%s AS bigint[])) ORDER BY id FOR UPDATE",
+                (_array_literal(ids),),
             ).all()
         else:
-            # The driver directly (qmark placeholders, tuples): on a 5,000-line voucher the
-            # SQLAlchemy layer costs more than SQLite itself.
             rows = []
             for chunk in _chunks(ids):
                 marks = ", ".join("?" * len(chunk))
@@ -731,14 +738,14 @@ class SqlLedgerRepository:
                 "RETURNING la.id"
             ),
             {
-                "ids": list(columns[0]),
-                "deltas": list(columns[1]),
-                "dc": list(columns[2]),
-                "dk": list(columns[3]),
-                "pc": list(columns[4]),
-                "pk": list(columns[5]),
-                "accrued": list(columns[6]),
-                "settled": list(columns[7]),
+                "ids": _array_literal(columns[0]),
+                "deltas": _array_literal(columns[1]),
+                "dc": _array_literal(columns[2]),
+                "dk": _array_literal(columns[3]),
+                "pc": _array_literal(columns[4]),
+                "pk": _array_literal(columns[5]),
+                "accrued": _array_literal(columns[6]),
+                "settled": _array_literal(columns[7]),
             },
         ).all()
         if len(updated) != len(changes):  # the floors were checked under lock: defence in depth
