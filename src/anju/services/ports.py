@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from anju.domain.bank import LedgerMovement, StatementFile
 from anju.domain.bank import StatementLine as BankStatementLine
@@ -30,6 +30,11 @@ from anju.ledger.records import (
     TrialBalanceLine,
 )
 from anju.money import Money, Rate
+
+if TYPE_CHECKING:  # each feature's ports module imports records from here
+    from anju.services.accounting_ports import AccountingRepository
+    from anju.services.loan_ports import LoanRepository
+    from anju.services.withdrawal_ports import WithdrawalRepository
 
 # ---------------------------------------------------------------------------------------------
 # Shared: clock, sequences, idempotency
@@ -97,6 +102,9 @@ class UnitOfWork(Protocol):
     bank: BankRepository
     sheets: SheetRepository
     documents: DocumentRepository
+    withdrawals: WithdrawalRepository
+    loans: LoanRepository
+    accounting: AccountingRepository
 
     def __enter__(self) -> Self: ...
 
