@@ -5,3 +5,4 @@ Capabilities add their module here.
 """
 
 from anju.batch import annual_interest  # noqa: F401
+from anju.services import deferrals  # noqa: F401 - the end-of-day step ending deferrals
