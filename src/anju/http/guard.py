@@ -43,7 +43,7 @@ from anju.http.context import (
 from anju.http.ratelimit import SlidingWindowLimiter, TooManyRequests
 from anju.services import audit, auth
 from anju.services.ports import UnitOfWork
-from anju.services.runner import run
+from anju.services.runner import read, run
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_TOKEN_LENGTH = 256
@@ -155,8 +155,8 @@ async def current_session(request: Request, *, allow_password_change_due: bool =
     settings = container.settings
     ip = client_ip(request)
 
-    def body(uow: UnitOfWork) -> Session:
-        actor = auth.resolve_session(
+    def body(uow: UnitOfWork) -> auth.LiveSession:
+        return auth.live_session(
             uow,
             token,
             ip,
@@ -164,15 +164,12 @@ async def current_session(request: Request, *, allow_password_change_due: bool =
             absolute_hours=settings.session_absolute_hours,
             allow_password_change_due=allow_password_change_due,
         )
-        csrf_token = auth.session_csrf_token(
-            uow,
-            token,
-            idle_minutes=settings.session_idle_minutes,
-            absolute_hours=settings.session_absolute_hours,
-        )
-        return Session(actor=actor, token=token, csrf_token=csrf_token)
 
-    session = await run_in_threadpool(run, container.uow, body)
+    # Read-only: resolving a session writes only when its idle clock is due a refresh.
+    live = await run_in_threadpool(read, container.uow, body)
+    if live.touch_due:
+        await run_in_threadpool(run, container.uow, lambda uow: auth.touch_session(uow, live.session_id))
+    session = Session(actor=live.actor, token=token, csrf_token=live.csrf_token)
     request.state.session = session
     return session
 

@@ -286,6 +286,51 @@ def _live_session(
     return session, record
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    """What one request needs from its session, read without writing anything."""
+
+    actor: Actor
+    csrf_token: str
+    session_id: int
+    touch_due: bool  # last_seen_at is more than SESSION_TOUCH_SECONDS old: refresh it
+
+
+def live_session(
+    uow: UnitOfWork,
+    token: str,
+    ip: str | None,
+    *,
+    idle_minutes: int = SESSION_IDLE_MINUTES,
+    absolute_hours: int = SESSION_ABSOLUTE_HOURS,
+    allow_password_change_due: bool = False,
+) -> LiveSession:
+    """The actor and CSRF token behind a session token; reads only (call it inside `read()`).
+
+    Every request resolves its session, so this must not write: a write transaction per request
+    would serialise reads on SQLite and cost a commit on PostgreSQL. The idle clock is refreshed
+    separately (`touch_session`) and at most once a minute, when `touch_due` says so.
+    Raises as `resolve_session`.
+    """
+    session, record = _live_session(uow, token, idle_minutes=idle_minutes, absolute_hours=absolute_hours)
+    now = uow.now_utc()
+    if not allow_password_change_due:
+        due = password_change_due(record.password_changed_at, now)
+        if due is not None:
+            raise PermissionDenied(due, days=PASSWORD_MAX_AGE_DAYS)
+    return LiveSession(
+        actor=_actor(record, uow.security.roles_of(record.id), ip, session.id),
+        csrf_token=session.csrf_token,
+        session_id=session.id,
+        touch_due=now - session.last_seen_at >= timedelta(seconds=SESSION_TOUCH_SECONDS),
+    )
+
+
+def touch_session(uow: UnitOfWork, session_id: int) -> None:
+    """Refresh a session's idle clock (call it inside `run()`)."""
+    uow.security.touch_session(session_id, uow.now_utc())
+
+
 def resolve_session(
     uow: UnitOfWork,
     token: str,
@@ -303,15 +348,17 @@ def resolve_session(
     `allow_password_change_due` (the change-password page passes it). Call it inside `run()`:
     it refreshes last_seen_at (at most once a minute).
     """
-    session, record = _live_session(uow, token, idle_minutes=idle_minutes, absolute_hours=absolute_hours)
-    now = uow.now_utc()
-    if not allow_password_change_due:
-        due = password_change_due(record.password_changed_at, now)
-        if due is not None:
-            raise PermissionDenied(due, days=PASSWORD_MAX_AGE_DAYS)
-    if now - session.last_seen_at >= timedelta(seconds=SESSION_TOUCH_SECONDS):
-        uow.security.touch_session(session.id, now)
-    return _actor(record, uow.security.roles_of(record.id), ip, session.id)
+    live = live_session(
+        uow,
+        token,
+        ip,
+        idle_minutes=idle_minutes,
+        absolute_hours=absolute_hours,
+        allow_password_change_due=allow_password_change_due,
+    )
+    if live.touch_due:
+        touch_session(uow, live.session_id)
+    return live.actor
 
 
 def session_csrf_token(
