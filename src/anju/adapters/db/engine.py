@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 READ_ONLY_OPTION = "anju_read_only"
+SQLITE_POOL_SIZE = 8
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
@@ -41,8 +42,11 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     engine = create_engine(
         url,
         echo=echo,
-        # Each thread gets its own connection; a file database needs no pool for correctness.
-        poolclass=NullPool if not memory else None,
+        # Pooled: opening a connection and setting its PRAGMAs (journal_mode takes a lock) cost
+        # more than a typical read. A pooled connection is used by one thread at a time; extra
+        # connections beyond the pool (many concurrent readers) are opened and closed on demand.
+        poolclass=QueuePool if not memory else None,
+        **({} if memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": -1}),
         connect_args={"check_same_thread": False, "timeout": 30},
     )
 
