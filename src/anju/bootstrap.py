@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,9 @@ from anju.adapters.clock import SystemClock
 from anju.adapters.crypto.provider import SoftwareCryptoProvider, load_master_key
 from anju.adapters.db.engine import durability_problems, make_engine
 from anju.adapters.db.unit_of_work import Deps, SqlUnitOfWork
+from anju.adapters.sms.simulator import RecordingSmsGateway
 from anju.errors import InvariantViolation
+from anju.services.hall_ports import SmsGateway
 from anju.services.ports import BankGateway, Clock, UnitOfWork
 from anju.settings import Settings, load_settings
 
@@ -25,6 +27,8 @@ class Container:
     clock: Clock
     crypto: SoftwareCryptoProvider
     bank: BankGateway | None = None  # the settlement platform (None: ANJU_BANK_URL not set)
+    # The SMS platform: the recording simulator until a centre connects its 12329 platform.
+    sms: SmsGateway = field(default_factory=RecordingSmsGateway)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
         deps = Deps(clock=self.clock, crypto=self.crypto, centre_code=self.settings.centre_code)

@@ -313,6 +313,15 @@ MESSAGES: dict[str, str] = {
     "receipt_not_paid": "{month}的清册当前状态为“{state}”，入账后才能打印回单",
     "statement_period_invalid": "查询期间不正确：起始日期 {start} 晚于截止日期 {end}",
     "statement_period_too_long": "查询期间最长 {years} 年",
+    # --- online halls (网厅): hall accounts, SMS login codes ------------------------------------
+    "hall_login_failed": "账号或密码不正确",
+    "hall_phone_invalid": "手机号码不正确，应为 11 位大陆手机号码",
+    "hall_unit_closed": "单位已销户，不能开通网厅",
+    "hall_account_exists": "单位 {unit} 已开通网厅账户；如需更换经办人或重置密码，请办理重置",
+    "sms_daily_limit": "今日获取验证码已达 {limit} 次，请明日再试",
+    "sms_too_soon": "验证码已发送，请 {seconds} 秒后再获取",
+    "sms_code_void": "验证码已失效，请重新登录获取",
+    "sms_code_invalid": "短信验证码不正确，还可尝试 {left} 次",
     # --- synthetic city: demo and benchmark data (batch/synthetic_city) ---------------------
     "city_already_loaded": "数据库中已有 {units} 个单位，模拟城市只能装入没有单位数据的数据库",
     "city_load_rule_broken": "模拟城市数据装载校验失败，已全部撤销：凭证 {vouchers} 不满足记账规则",

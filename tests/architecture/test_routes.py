@@ -50,6 +50,12 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/health"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/calculator"),
+    # The unit web hall's two-step login (password, then the SMS code), page and API.
+    ("GET", "/hall/login"),
+    ("POST", "/hall/login"),
+    ("POST", "/hall/login/verify"),
+    ("POST", "/api/v1/hall/login"),
+    ("POST", "/api/v1/hall/login/verify"),
 } | PUBLIC_QUERY_ROUTES
 
 

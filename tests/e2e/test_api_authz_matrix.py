@@ -62,7 +62,9 @@ def test_every_route_for_every_role(app: FastAPI, make_client: Any, voucher_no: 
                 continue
             reply = call(client, method, concrete(path, voucher_no))
             where = f"{username} {method} {path} -> {reply.status_code} {reply.text[:200]}"
-            if actor.has(permission):
+            if is_hall_permission(permission):  # the hall realm: a staff session is no session there
+                assert_no_session(reply, method, path, where, login="/hall/login")
+            elif actor.has(permission):
                 assert reply.status_code != 403, where
                 assert reply.status_code < 500, where
             else:
@@ -83,10 +85,20 @@ def test_no_route_opens_without_a_session(app: FastAPI, make_client: Any, vouche
             continue
         reply = call(anonymous, method, concrete(path, voucher_no))
         where = f"{method} {path} -> {reply.status_code}"
-        if path.startswith("/api/"):
-            assert reply.status_code == 401, where
-            assert reply.json()["code"] == "not_authenticated", where
-        elif method == "GET":
-            assert reply.status_code == 200 and reply.url.path == "/login", where  # redirected to log in
-        else:
-            assert reply.status_code in {401, 403}, where
+        login = "/hall/login" if is_hall_permission(permission) else "/login"
+        assert_no_session(reply, method, path, where, login=login)
+
+
+def is_hall_permission(permission: str) -> bool:
+    return permission.startswith("hall.")
+
+
+def assert_no_session(reply: Any, method: str, path: str, where: str, *, login: str) -> None:
+    if path.startswith("/api/"):
+        assert reply.status_code == 401, where
+        assert reply.json()["code"] == "not_authenticated", where
+    elif method == "GET":
+        assert reply.status_code == 200, where
+        assert reply.url.path == login, where  # redirected to its realm's login
+    else:
+        assert reply.status_code in {401, 403}, where

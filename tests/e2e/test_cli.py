@@ -86,3 +86,20 @@ def test_readme_lists_the_demo_operators() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for username, _name, _role, password, secret, _branch in DEMO_OPERATORS:
         assert f"`{username}`" in readme and f"`{password}`" in readme and f"`{secret}`" in readme
+    from anju.services.setup import DEMO_HALL_PASSWORD, DEMO_HALL_PHONE
+
+    assert f"`{DEMO_HALL_PASSWORD}`" in readme
+    assert f"anju sms inbox {DEMO_HALL_PHONE}" in readme
+
+
+def test_the_demo_opens_a_unit_hall_whose_codes_the_sms_inbox_shows(home: Path) -> None:
+    again = _anju(home, "demo")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "单位网厅（/hall）：单位账号" in again.stdout
+    assert "Danwei#2026" in again.stdout
+    empty = _anju(home, "sms", "inbox", "13800138000")
+    assert empty.returncode == 0, empty.stderr
+    assert "138****8000：没有短信" in empty.stdout
+    bad = _anju(home, "sms", "inbox", "12345")
+    assert bad.returncode == 1
+    assert "手机号码不正确" in bad.stdout

@@ -23,6 +23,8 @@ from anju.api import (
     cases,
     docs,
     documents,
+    hall,
+    hall_accounts,
     health,
     ledger,
     loan_calculator,
@@ -63,6 +65,8 @@ API_ROUTERS = (
     sheets,
     remittance,
     bank,
+    hall_accounts,
+    hall,
 )
 
 # (URL under /static/vendor, folder inside node_modules) — front-end packages from npm, never a CDN.

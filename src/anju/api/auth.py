@@ -28,6 +28,16 @@ IDEMPOTENCY_EXEMPT = {
     ("POST", "/api/v1/auth/login"): "a replayed login reply would leak a session; each login is new",
     ("POST", "/api/v1/auth/logout"): "ending a session twice has the same effect as once",
     ("POST", "/api/v1/auth/password"): "the body holds passwords, which must not be kept, even hashed",
+    ("POST", "/api/v1/hall/login"): "each password step sends a new SMS code; a replay must not reuse one",
+    ("POST", "/api/v1/hall/login/verify"): "a replayed login reply would leak a session; each login is new",
+    ("POST", "/api/v1/hall/logout"): "ending a session twice has the same effect as once",
+    ("POST", "/api/v1/hall/password"): "the body holds passwords, which must not be kept, even hashed",
+    ("POST", "/api/v1/units/{unit_account_no}/hall-account"): (
+        "the reply holds a one-time initial password, never stored; opening twice is refused (409)"
+    ),
+    ("POST", "/api/v1/units/{unit_account_no}/hall-account/reset"): (
+        "the reply holds a one-time initial password, never stored; each reset issues a new one"
+    ),
 }
 
 

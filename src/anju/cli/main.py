@@ -338,6 +338,10 @@ from anju.cli import bank as bank_cli  # noqa: E402 - needs _guard and _containe
 
 bank_cli.register(app, guard=_guard, container=_container)
 
+from anju.cli import sms as sms_cli  # noqa: E402 - needs _guard and _container above
+
+sms_cli.register(app, guard=_guard, container=_container)
+
 
 def main() -> None:  # pragma: no cover - console entry
     app(prog_name="anju")

@@ -51,6 +51,10 @@ class Permission:
     BANK_ALLOCATE: Final = "bank.allocate"  # assign unidentified money in to the unit that sent it
     BANK_TRANSFER: Final = "bank.transfer"  # move money between the centre's own accounts (资金调拨)
     BATCH_VIEW: Final = "batch.view"  # batch job runs and their progress (年度结息 ...)
+    # Online halls (网厅): hall accounts log in to their own realm (hall sessions, /hall pages and
+    # /api/v1/hall routes) and never reach a staff route; a staff session never reaches a hall one.
+    HALL_UNIT: Final = "hall.unit"  # a unit's operator (单位经办人) in the unit web hall
+    HALL_ACCOUNTS_MANAGE: Final = "collection.hall_accounts"  # counter: open, reset, disable hall accounts
 
 
 class Role:
@@ -64,6 +68,14 @@ class Role:
     SECURITY_ADMIN: Final = "security_admin"  # 安全管理员
     AUDIT_ADMIN: Final = "audit_admin"  # 审计管理员
 
+
+class HallRole:
+    """Roles of hall accounts (not assignable to staff: check_separation_of_duties refuses them)."""
+
+    UNIT_OPERATOR: Final = "unit_operator"  # 单位经办人
+
+
+HALL_ROLE_LABELS: Final[dict[str, str]] = {HallRole.UNIT_OPERATOR: "单位经办人"}
 
 ROLE_LABELS: Final[dict[str, str]] = {
     Role.COUNTER_CLERK: "柜员",
@@ -87,6 +99,7 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.LEDGER_VIEW,
             P.COLLECTION_VIEW,
             P.COLLECTION_MANAGE,
+            P.HALL_ACCOUNTS_MANAGE,
             P.PERSONAL_DATA_UNMASK,
             P.BANK_VIEW,
             P.BANK_ALLOCATE,
@@ -163,6 +176,12 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     Role.AUDIT_ADMIN: frozenset({P.AUTHENTICATED, P.AUDIT_VIEW, P.OPERATORS_VIEW}),
 }
 
+# A unit operator reads through the collection services, scoped to its own unit by
+# Actor.unit_id (load_unit / load_account refuse every other unit as not found).
+HALL_ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    HallRole.UNIT_OPERATOR: frozenset({P.HALL_UNIT, P.COLLECTION_VIEW}),
+}
+
 ADMIN_DUTIES: Final = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
@@ -182,7 +201,7 @@ def check_separation_of_duties(roles: frozenset[str] | set[str]) -> None:
 def permissions_of(roles: frozenset[str]) -> frozenset[str]:
     granted: set[str] = set()
     for role in roles:
-        granted |= ROLE_PERMISSIONS.get(role, frozenset())
+        granted |= ROLE_PERMISSIONS.get(role, HALL_ROLE_PERMISSIONS.get(role, frozenset()))
     return frozenset(granted)
 
 
@@ -200,6 +219,7 @@ class Actor:
     channel: str = "counter"
     session_id: int | None = None
     permissions: frozenset[str] = field(default=frozenset())
+    unit_id: int | None = None  # a hall account of a unit sees that unit only (object scope)
 
     def __post_init__(self) -> None:
         if not self.permissions:
@@ -229,6 +249,15 @@ class Actor:
     def require_branch(self, branch_id: int | None) -> None:
         if not self.can_access_branch(branch_id):
             raise PermissionDenied("outside_branch_scope")
+
+    def can_access_unit(self, unit_id: int | None) -> bool:
+        """Staff see every unit of their branch scope; a unit's hall account only its own unit."""
+        return self.unit_id is None or unit_id == self.unit_id
+
+    def require_staff_search(self) -> None:
+        """Searching across units is staff business: a hall account is refused."""
+        if self.unit_id is not None:
+            raise PermissionDenied("permission_denied", permission="collection.search")
 
 
 AuditValue = str | int | bool | None

@@ -11,6 +11,10 @@ from anju.bootstrap import Container
 from anju.domain.security import Actor
 
 SESSION_COOKIE = "anju_session"
+HALL_COOKIE = "anju_hall_session"  # the online halls' own sessions: never a staff session
+STAFF_REALM = "staff"
+HALL_REALM = "hall"
+HALL_PREFIXES = ("/hall", "/api/v1/hall")
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 API_PREFIX = "/api/"
@@ -31,6 +35,11 @@ def container_of(conn: HTTPConnection) -> Container:
 
 def client_ip(conn: HTTPConnection) -> str:
     return conn.client.host if conn.client else "unknown"
+
+
+def is_hall_path(path: str) -> bool:
+    """A page or API route of the online halls (the hall realm)."""
+    return any(path == p or path.startswith(p + "/") for p in HALL_PREFIXES)
 
 
 def is_api_path(path: str) -> bool:

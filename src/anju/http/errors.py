@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from anju.errors import AnjuError
-from anju.http.context import SESSION_COOKIE, is_api_path
+from anju.http.context import HALL_COOKIE, SESSION_COOKIE, is_api_path, is_hall_path
 from anju.http.responses import StableJSONResponse
 from anju.messages import message_for
 
@@ -105,8 +105,11 @@ def respond(request: Request, status: int, payload: dict[str, Any], render_page:
         if is_api_path(request.url.path)
         else render_page(request, status, payload)
     )
-    if status == 401 and SESSION_COOKIE in request.cookies:
-        response.delete_cookie(SESSION_COOKIE, path="/")
+    # A 401 ends the cookie of the route's own realm only: a staff member who opens a hall
+    # page by mistake keeps the counter session, and a hall user keeps theirs.
+    cookie = HALL_COOKIE if is_hall_path(request.url.path) else SESSION_COOKIE
+    if status == 401 and cookie in request.cookies:
+        response.delete_cookie(cookie, path="/")
     return response
 
 

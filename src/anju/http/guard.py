@@ -34,14 +34,17 @@ from anju.errors import AuthenticationFailed, PermissionDenied
 from anju.http.context import (
     CSRF_FIELD,
     CSRF_HEADER,
+    HALL_COOKIE,
+    HALL_REALM,
     SESSION_COOKIE,
+    STAFF_REALM,
     Session,
     client_ip,
     container_of,
     session_of,
 )
 from anju.http.ratelimit import SlidingWindowLimiter, TooManyRequests
-from anju.services import audit, auth
+from anju.services import audit, auth, hall_auth
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
 
@@ -70,7 +73,12 @@ class Guard:
     """The dependency behind `requires` and `public`: one per route, naming one permission."""
 
     def __init__(
-        self, permission: str, *, allow_password_change_due: bool = False, query: bool = False
+        self,
+        permission: str,
+        *,
+        allow_password_change_due: bool = False,
+        query: bool = False,
+        realm: str = STAFF_REALM,
     ) -> None:
         if permission not in all_permissions():
             raise RoutePermissionError(f"unknown permission {permission!r}")
@@ -81,6 +89,12 @@ class Guard:
         self.allow_password_change_due = allow_password_change_due
         # A public computation: read-only, exempt from Idempotency-Key, rate-limited per IP.
         self.query = query
+        # Whose sessions the route accepts: staff (the counter) or hall accounts (网厅), never both.
+        if realm not in {STAFF_REALM, HALL_REALM}:
+            raise RoutePermissionError(f"unknown realm {realm!r}")
+        if (realm == HALL_REALM) != permission.startswith("hall.") and permission != Permission.PUBLIC:
+            raise RoutePermissionError(f"{permission!r} does not belong to the {realm} realm")
+        self.realm = realm
 
     def __repr__(self) -> str:
         return f"Guard({self.permission!r}, query=True)" if self.query else f"Guard({self.permission!r})"
@@ -94,7 +108,8 @@ class Guard:
             if self.query:
                 limit_public_query(request)
             return None
-        session = await current_session(request, allow_password_change_due=self.allow_password_change_due)
+        resolve = current_hall_session if self.realm == HALL_REALM else current_session
+        session = await resolve(request, allow_password_change_due=self.allow_password_change_due)
         try:
             if unsafe:
                 await check_csrf(request, session)
@@ -108,6 +123,11 @@ class Guard:
 def requires(permission: str, *, allow_password_change_due: bool = False) -> Any:
     """Declare the route's permission; the parameter receives the resolved `Session`."""
     return Depends(Guard(permission, allow_password_change_due=allow_password_change_due))
+
+
+def hall_requires(permission: str, *, allow_password_change_due: bool = False) -> Any:
+    """Declare a hall route's permission; the parameter receives the resolved hall `Session`."""
+    return Depends(Guard(permission, allow_password_change_due=allow_password_change_due, realm=HALL_REALM))
 
 
 def public() -> Any:
@@ -169,6 +189,32 @@ async def current_session(request: Request, *, allow_password_change_due: bool =
     live = await run_in_threadpool(read, container.uow, body)
     if live.touch_due:
         await run_in_threadpool(run, container.uow, lambda uow: auth.touch_session(uow, live.session_id))
+    session = Session(actor=live.actor, token=token, csrf_token=live.csrf_token)
+    request.state.session = session
+    return session
+
+
+async def current_hall_session(request: Request, *, allow_password_change_due: bool = False) -> Session:
+    """The caller's hall session (网厅), from its own cookie; raises AuthenticationFailed without one."""
+    cached = session_of(request)
+    if cached is not None:
+        return cached
+    token = request.cookies.get(HALL_COOKIE)
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise AuthenticationFailed("not_authenticated")
+    container = container_of(request)
+    ip = client_ip(request)
+
+    def body(uow: UnitOfWork) -> auth.LiveSession:
+        return hall_auth.live_hall_session(
+            uow, token, ip, allow_password_change_due=allow_password_change_due
+        )
+
+    live = await run_in_threadpool(read, container.uow, body)
+    if live.touch_due:
+        await run_in_threadpool(
+            run, container.uow, lambda uow: hall_auth.touch_hall_session(uow, live.session_id)
+        )
     session = Session(actor=live.actor, token=token, csrf_token=live.csrf_token)
     request.state.session = session
     return session

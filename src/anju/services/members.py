@@ -247,7 +247,8 @@ def load_account(
 ) -> MemberAccountRecord:
     """The member account, if the actor's branch scope covers it."""
     record = uow.members.account(account_no.strip(), for_update=for_update)
-    if record is None:
+    # A unit's hall account sees its own employees only; anyone else is "not found" to it.
+    if record is None or not actor.can_access_unit(record.unit_id):
         raise c.CollectionNotFound("not_found", what=f"个人账户 {account_no.strip()[:20]}")
     actor.require_branch(record.branch_id)
     return record
@@ -860,6 +861,7 @@ def reveal_member_account(uow: UnitOfWork, actor: Actor, account_no: str, reason
 def find_by_resident_id(uow: UnitOfWork, actor: Actor, resident_id: str) -> MemberAccountView | None:
     """The person's one account, by ID number (blind index), masked; None if they have none."""
     actor.require(Permission.COLLECTION_VIEW)
+    actor.require_staff_search()
     person = uow.members.person_by_resident_id(ResidentId(resident_id).reveal())
     if person is None:
         return None
@@ -875,6 +877,7 @@ def search_members(
 ) -> MemberPage:
     """By account number, exact resident ID or name fragment, within the actor's branch scope."""
     actor.require(Permission.COLLECTION_VIEW)
+    actor.require_staff_search()
     query = (text or "").strip()[:60]
     if not query:
         return MemberPage(items=[], total=0)

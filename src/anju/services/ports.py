@@ -33,6 +33,7 @@ from anju.money import Money, Rate
 
 if TYPE_CHECKING:  # each feature's ports module imports records from here
     from anju.services.accounting_ports import AccountingRepository
+    from anju.services.hall_ports import HallRepository
     from anju.services.loan_ports import LoanRepository
     from anju.services.withdrawal_ports import WithdrawalRepository
 
@@ -105,6 +106,7 @@ class UnitOfWork(Protocol):
     withdrawals: WithdrawalRepository
     loans: LoanRepository
     accounting: AccountingRepository
+    hall: HallRepository
 
     def __enter__(self) -> Self: ...
 

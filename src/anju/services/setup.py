@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from anju.domain.security import Role, totp_now
 from anju.errors import NotFound
-from anju.services import auth, calendar, demo, demo_collection, policy
+from anju.services import auth, calendar, demo, demo_collection, hall_auth, policy
 from anju.services.ports import UnitOfWork, UnitOfWorkFactory
 from anju.services.runner import read, run
 
@@ -93,9 +93,30 @@ def seed_demo(uow_factory: UnitOfWorkFactory) -> list[str]:
                 )
             lines.append(f"  {username:<11} {password:<14} TOTP 密钥 {secret}")
         lines.extend(demo_collection.seed_demo_collection(uow))
+        lines.extend(_seed_demo_hall(uow, branch_ids.get("01")))
         return lines
 
     return run(uow_factory, body)
+
+
+# The demo unit hall account: the first unit of the head office (单位账号 printed by `anju demo`).
+DEMO_HALL_PASSWORD = "Danwei#2026"  # noqa: S105 - the demo database only, printed and in README
+DEMO_HALL_PHONE = "13800138000"
+
+
+def _seed_demo_hall(uow: UnitOfWork, branch_id: int | None) -> list[str]:
+    first = uow.units.search(branch_id=branch_id, text=None, status=None, limit=1, offset=0)
+    if not first:
+        return []
+    unit_no = first[0].unit_account_no
+    if not uow.hall.accounts_of_unit(first[0].id):
+        hall_auth.seed_unit_account(
+            uow, unit_no, handler_name="演示经办人", phone=DEMO_HALL_PHONE, password=DEMO_HALL_PASSWORD
+        )
+    return [
+        f"单位网厅（/hall）：单位账号 {unit_no}，密码 {DEMO_HALL_PASSWORD}，"
+        f"短信验证码用 `anju sms inbox {DEMO_HALL_PHONE}` 查看（短信模拟器）"
+    ]
 
 
 def demo_totp_code(username: str, now_utc: datetime) -> str:

@@ -228,7 +228,8 @@ def _full_view(uow: UnitOfWork, r: UnitRecord, case_no: str | None = None) -> Un
 def load_unit(uow: UnitOfWork, actor: Actor, unit_account_no: str, *, for_update: bool = False) -> UnitRecord:
     """The unit, if the actor's branch scope covers it (403 outside_branch_scope otherwise)."""
     record = uow.units.get(unit_account_no.strip(), for_update=for_update)
-    if record is None:
+    # Another unit is "not found" to a unit's hall account: it cannot even learn it exists.
+    if record is None or not actor.can_access_unit(record.id):
         raise c.CollectionNotFound("not_found", what=f"单位 {unit_account_no.strip()[:20]}")
     actor.require_branch(record.branch_id)
     return record
@@ -612,6 +613,7 @@ def list_units(
 ) -> UnitPage:
     """Units of the actor's branch (every branch for centre-wide staff), by number, code or name."""
     actor.require(Permission.COLLECTION_VIEW)
+    actor.require_staff_search()
     scope = None if actor.all_branches else actor.branch_id
     query = (text or "").strip()[:100] or None
     limit = max(1, min(limit, MAX_PAGE))

@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from anju.domain.security import ROLE_LABELS, Actor
 from anju.errors import AnjuError
-from anju.http.context import Session, container_of, session_of
+from anju.http.context import Session, container_of, is_hall_path, session_of
 from anju.ids import mask_bank_card, mask_name, mask_phone, mask_resident_id
 from anju.money import Money
 from anju.services import calendar, organisation
@@ -186,12 +186,25 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _hall_error_page(request: Request, status: int, payload: dict[str, Any]) -> Response:
+    """The hall's own error pages: its login, its password page, no counter navigation."""
+    if status == 401 and (request.method in {"GET", "HEAD"} or is_htmx(request)):
+        return RedirectResponse("/hall/login", status_code=303)
+    if payload.get("code") in PASSWORD_DUE_CODES and request.method in {"GET", "HEAD"}:
+        return RedirectResponse("/hall/password?required=1", status_code=303)
+    ctx = base_context(request, session_of(request), shell=None)
+    ctx.update(status=status, error=payload)
+    return TEMPLATES.TemplateResponse(request, "hall/error.html", ctx, status_code=status)
+
+
 def render_error_page(request: Request, status: int, payload: dict[str, Any]) -> Response:
     """The web side of the error handlers: a Chinese message in the page (or an htmx fragment).
 
     Runs inside the event loop, so it reads nothing from the database: the shell shows the
     operator and navigation from the session already resolved, without the business date.
     """
+    if is_hall_path(request.url.path):
+        return _hall_error_page(request, status, payload)
     if status == 401 and request.method in {"GET", "HEAD"}:
         return login_redirect(request)
     if status == 401 and is_htmx(request):

@@ -12,6 +12,8 @@ from anju.web import (
     calculator,
     cases,
     documents,
+    hall,
+    hall_accounts,
     home,
     ledger,
     members,
@@ -43,6 +45,8 @@ def web_router() -> APIRouter:
         calculator,
         documents,
         sheets,
+        hall_accounts,
+        hall,
     ):
         router.include_router(module.router)
     return router

@@ -7,6 +7,7 @@ from anju.adapters.db.repositories import (  # noqa: F401
     calendar,
     collection,
     documents,
+    hall,
     interest,
     ledger,
     org,

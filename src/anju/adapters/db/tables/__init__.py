@@ -7,6 +7,7 @@ from anju.adapters.db.tables import (  # noqa: F401
     collection,
     common,
     documents,
+    hall,
     ledger,
     org,
     policy,

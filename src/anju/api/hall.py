@@ -1,0 +1,147 @@
+"""The unit web hall's JSON API (单位网厅): login with a password and an SMS code, then the
+unit's own data only. Every route is in the hall realm: a staff session is not accepted here,
+and a hall session is accepted nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from anju.api.schemas.auth import DoneOut
+from anju.api.schemas.common import ERROR_RESPONSES, Limit, Offset
+from anju.api.schemas.hall import HallChallengeOut, HallLoginIn, HallPasswordIn, HallSessionOut, HallVerifyIn
+from anju.api.schemas.members import MemberAccountOut
+from anju.api.schemas.remittance import RosterListOut, RosterOut
+from anju.api.schemas.units import UnitMembersOut, UnitOut
+from anju.domain.security import Permission as P
+from anju.http.context import Session, container_of
+from anju.http.guard import hall_requires, public
+from anju.http.hall_sessions import (
+    begin_hall_login,
+    clear_hall_cookie,
+    end_hall_session,
+    finish_hall_login,
+    set_hall_cookie,
+)
+from anju.http.responses import StableJSONResponse
+from anju.services import hall_auth, members, remittance, units
+from anju.services.ports import UnitOfWork
+from anju.services.runner import read, run
+
+router = APIRouter(prefix="/hall", tags=["单位网厅"], responses=ERROR_RESPONSES)
+
+AccountNo = Annotated[str, Path(min_length=1, max_length=30, description="个人账号")]
+Status = Annotated[str | None, Query(max_length=2, pattern=r"^[0-9]{2}$")]
+
+
+def _own_unit_no(uow: UnitOfWork, session: Session) -> str:
+    """The unit of the session, never a number from the client."""
+    unit_id = session.actor.unit_id
+    unit = uow.units.get_by_id(unit_id) if unit_id is not None else None
+    assert unit is not None  # a hall session always names its unit
+    return unit.unit_account_no
+
+
+@router.post(
+    "/login", dependencies=[public()], response_model=HallChallengeOut, summary="登录第一步：账号和密码"
+)
+def login(body: HallLoginIn, request: Request) -> HallChallengeOut:
+    step = begin_hall_login(request, body.login, body.password)
+    assert step.challenge is not None
+    assert step.phone_masked is not None
+    return HallChallengeOut(challenge=step.challenge, phone_masked=step.phone_masked)
+
+
+@router.post(
+    "/login/verify", dependencies=[public()], response_model=HallSessionOut, summary="登录第二步：短信验证码"
+)
+def verify(body: HallVerifyIn, request: Request) -> Response:
+    outcome = finish_hall_login(request, body.challenge, body.code)
+    assert outcome.actor is not None
+    assert outcome.token is not None
+    assert outcome.csrf_token is not None
+    reply = HallSessionOut(
+        csrf_token=outcome.csrf_token,
+        must_change_password=outcome.must_change_password,
+        display_name=outcome.actor.display_name,
+        channel=outcome.actor.channel,
+    )
+    response = StableJSONResponse(reply.model_dump(mode="json"))
+    set_hall_cookie(request, response, outcome.token)
+    return response
+
+
+@router.post("/logout", response_model=DoneOut, summary="退出登录")
+async def logout(
+    request: Request, session: Session = hall_requires(P.HALL_UNIT, allow_password_change_due=True)
+) -> Response:
+    await run_in_threadpool(end_hall_session, request, session.token)
+    response = StableJSONResponse(DoneOut().model_dump(mode="json"))
+    clear_hall_cookie(request, response)
+    return response
+
+
+@router.post("/password", response_model=DoneOut, summary="修改登录密码")
+def change_password(
+    body: HallPasswordIn,
+    request: Request,
+    session: Session = hall_requires(P.HALL_UNIT, allow_password_change_due=True),
+) -> DoneOut:
+    run(
+        container_of(request).uow,
+        lambda uow: hall_auth.change_password(uow, session.actor, body.old_password, body.new_password),
+    )
+    return DoneOut()
+
+
+@router.get("/unit", response_model=UnitOut, summary="本单位信息")
+def own_unit(request: Request, session: Session = hall_requires(P.HALL_UNIT)) -> UnitOut:
+    view = read(
+        container_of(request).uow, lambda uow: units.get_unit(uow, session.actor, _own_unit_no(uow, session))
+    )
+    return UnitOut.of(view)
+
+
+@router.get("/unit/members", response_model=UnitMembersOut, summary="本单位职工（分页）")
+def own_members(
+    request: Request,
+    *,
+    status: Status = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    session: Session = hall_requires(P.HALL_UNIT),
+) -> UnitMembersOut:
+    page = read(
+        container_of(request).uow,
+        lambda uow: units.unit_members(
+            uow, session.actor, _own_unit_no(uow, session), status=status, limit=limit, offset=offset
+        ),
+    )
+    return UnitMembersOut.of(page)
+
+
+@router.get("/unit/members/{account_no}", response_model=MemberAccountOut, summary="本单位职工账户")
+def own_member(
+    request: Request, account_no: AccountNo, session: Session = hall_requires(P.HALL_UNIT)
+) -> MemberAccountOut:
+    view = read(
+        container_of(request).uow, lambda uow: members.get_member_account(uow, session.actor, account_no)
+    )
+    return MemberAccountOut.of(view)
+
+
+@router.get("/unit/rosters", response_model=RosterListOut, summary="本单位汇缴清册")
+def own_rosters(
+    request: Request, *, limit: Limit = 24, offset: Offset = 0, session: Session = hall_requires(P.HALL_UNIT)
+) -> RosterListOut:
+    rosters = read(
+        container_of(request).uow,
+        lambda uow: remittance.list_rosters(
+            uow, session.actor, _own_unit_no(uow, session), limit=limit, offset=offset
+        ),
+    )
+    return RosterListOut(items=[RosterOut.of(r) for r in rosters])

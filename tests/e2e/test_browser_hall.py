@@ -1,0 +1,109 @@
+"""The unit web hall in a real browser, on a phone-sized screen: the counter opens the hall for
+a unit, its operator logs in with the password and the SMS code, changes the initial password,
+and sees the unit and its employees. On failure a screenshot is saved to test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from anju.adapters.sms.simulator import RecordingSmsGateway
+from anju.bootstrap import Container
+from anju.domain.security import Actor, Role
+from anju.ids import credit_code_check_char, make_resident_id
+from anju.money import Money
+from anju.services.members import MemberOpening, open_member_account
+from anju.services.ports import UnitOfWork
+from anju.services.runner import run
+from anju.services.units import register_unit
+from tests.e2e.test_browser_shell import ARTIFACTS, browser, live_server, log_in  # noqa: F401
+from tests.integration.collection_helpers import registration
+
+pytestmark = pytest.mark.browser
+
+PHONE = "13655556666"
+
+
+def seed_unit(container: Container) -> str:
+    """A unit of branch 02 (clerk01's) with one employee, through the services."""
+
+    def body(uow: UnitOfWork) -> str:
+        branch = uow.org.branch_by_code("02")
+        assert branch is not None
+        clerk = Actor(
+            username="clerk01", roles=frozenset({Role.COUNTER_CLERK}), operator_id=1, branch_id=branch.id
+        )
+        code = "91410100MA0000888"
+        unit = register_unit(uow, clerk, registration(888, credit_code=code + credit_code_check_char(code)))
+        opening = MemberOpening(
+            unit_account_no=unit.unit_account_no,
+            resident_id=make_resident_id("41010519850505123").reveal(),
+            name="欧阳明",
+            wage_base=Money.from_yuan("9000"),
+        )
+        open_member_account(uow, clerk, opening)
+        return unit.unit_account_no
+
+    return run(container.uow, body)
+
+
+def test_a_unit_operator_uses_the_hall_on_a_phone(
+    live_server: tuple[str, Container],  # noqa: F811
+    browser: Any,  # noqa: F811
+    request: pytest.FixtureRequest,
+) -> None:
+    base, container = live_server
+    clerk_context = browser.new_context(locale="zh-CN", viewport={"width": 1360, "height": 900})
+    phone_context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    counter, page = clerk_context.new_page(), phone_context.new_page()
+    try:
+        log_in(counter, base, container, "clerk01")
+        unit_no = seed_unit(container)
+        counter.goto(f"{base}/units/{unit_no}")
+        counter.click("a:has-text('单位网厅')")
+        counter.fill("input[name=phone]", PHONE)
+        counter.click("button:has-text('开通单位网厅')")
+        slip = counter.get_by_test_id("hall-initial-password").inner_text()
+        initial = re.search(r"初始密码：(\S+)", slip)
+        assert initial is not None, slip
+        password = initial.group(1).rstrip("（")
+
+        page.goto(f"{base}/hall")  # not logged in: the hall's own login page
+        page.wait_for_url(f"{base}/hall/login")
+        page.fill("input[name=login]", unit_no)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        assert page.get_by_test_id("hall-phone").inner_text() == "136****6666"
+        gateway = container.sms
+        assert isinstance(gateway, RecordingSmsGateway)
+        text = gateway.last_to(PHONE) or ""
+        code = re.search(r"验证码为(\d{6})", text)
+        assert code is not None, text
+        page.fill("input[name=code]", code.group(1))
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/hall/password?required=1")
+        page.fill("input[name=old_password]", password)
+        page.fill("input[name=new_password]", "Danwei#Browser2026")
+        page.click("button:has-text('修改密码')")
+        page.wait_for_url(f"{base}/hall/password?done=1")
+        page.click("a:has-text('单位概况')")
+        assert page.get_by_test_id("hall-unit-name").inner_text() == "安居测试单位888有限公司"
+        page.click("a:has-text('职工')")
+        table = page.get_by_test_id("hall-members").inner_text()
+        assert "欧" in table
+        assert "欧阳明" not in table  # names masked in lists
+        page.screenshot(path=str(ARTIFACTS / "hall-unit-members.png"), full_page=True)
+        page.click("button:has-text('退出')")
+        page.wait_for_url(f"{base}/hall/login?notice=logged_out")
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        counter.screenshot(path=str(ARTIFACTS / f"{request.node.name}-counter.png"), full_page=True)
+        raise
+    finally:
+        clerk_context.close()
+        phone_context.close()
