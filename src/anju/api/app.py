@@ -21,6 +21,7 @@ from anju.api import (
     bank,
     calendar,
     cases,
+    dashboard,
     docs,
     documents,
     hall,
@@ -67,6 +68,7 @@ API_ROUTERS = (
     bank,
     hall_accounts,
     hall,
+    dashboard,
 )
 
 # (URL under /static/vendor, folder inside node_modules) — front-end packages from npm, never a CDN.

@@ -51,6 +51,7 @@ class Permission:
     BANK_ALLOCATE: Final = "bank.allocate"  # assign unidentified money in to the unit that sent it
     BANK_TRANSFER: Final = "bank.transfer"  # move money between the centre's own accounts (资金调拨)
     BATCH_VIEW: Final = "batch.view"  # batch job runs and their progress (年度结息 ...)
+    DASHBOARD_VIEW: Final = "dashboard.view"  # the management dashboard (驾驶舱)
     # Online halls (网厅): hall accounts log in to their own realm (hall sessions, /hall pages and
     # /api/v1/hall routes) and never reach a staff route; a staff session never reaches a hall one.
     HALL_UNIT: Final = "hall.unit"  # a unit's operator (单位经办人) in the unit web hall
@@ -153,10 +154,19 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.LEDGER_CHECK,
             P.COLLECTION_VIEW,
             P.BANK_VIEW,
+            P.DASHBOARD_VIEW,
         }
     ),
     Role.MANAGER: frozenset(
-        {P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW, P.COLLECTION_VIEW, P.BANK_VIEW}
+        {
+            P.AUTHENTICATED,
+            P.ORG_VIEW,
+            P.POLICY_VIEW,
+            P.LEDGER_VIEW,
+            P.COLLECTION_VIEW,
+            P.BANK_VIEW,
+            P.DASHBOARD_VIEW,
+        }
     ),
     Role.SYSTEM_ADMIN: frozenset(
         {

@@ -33,6 +33,7 @@ from anju.money import Money, Rate
 
 if TYPE_CHECKING:  # each feature's ports module imports records from here
     from anju.services.accounting_ports import AccountingRepository
+    from anju.services.dashboard_ports import DashboardRepository
     from anju.services.hall_ports import HallRepository
     from anju.services.loan_ports import LoanRepository
     from anju.services.withdrawal_ports import WithdrawalRepository
@@ -107,6 +108,7 @@ class UnitOfWork(Protocol):
     loans: LoanRepository
     accounting: AccountingRepository
     hall: HallRepository
+    dashboard: DashboardRepository
 
     def __enter__(self) -> Self: ...
 

@@ -24,6 +24,7 @@ class NavSection:
 
 NAV: tuple[NavSection, ...] = (
     NavSection("首页", (NavItem("首页", "/", P.AUTHENTICATED),)),
+    NavSection("驾驶舱", (NavItem("驾驶舱", "/dashboard", P.DASHBOARD_VIEW),)),
     NavSection(
         "组织机构",
         (

@@ -11,6 +11,7 @@ from anju.web import (
     batch,
     calculator,
     cases,
+    dashboard,
     documents,
     hall,
     hall_accounts,
@@ -47,6 +48,7 @@ def web_router() -> APIRouter:
         sheets,
         hall_accounts,
         hall,
+        dashboard,
     ):
         router.include_router(module.router)
     return router

@@ -6,6 +6,7 @@ from anju.adapters.db.repositories import (  # noqa: F401
     batch,
     calendar,
     collection,
+    dashboard,
     documents,
     hall,
     interest,
