@@ -74,6 +74,15 @@ def test_a_unit_opened_at_the_counter_uses_its_hall(make_client: Any, seeded: Co
     assert leak.status_code == 404
     assert "钱" not in leak.text
     assert hall.get("/api/v1/hall/unit/rosters").status_code == 200
+    certificate = hall.get(f"/api/v1/hall/unit/members/{mine}/certificate")
+    assert certificate.status_code == 200
+    assert certificate.content.startswith(b"%PDF")
+    assert hall.get(f"/api/v1/hall/unit/members/{theirs}/certificate").status_code == 404
+    statement = hall.get(f"/api/v1/hall/unit/members/{mine}/statement")
+    assert statement.status_code == 200
+    too_old = hall.get(f"/api/v1/hall/unit/members/{mine}/statement", params={"start": "2022-01-01"})
+    assert too_old.status_code == 422
+    assert too_old.json()["message"] == "查询期间最长 3 年"
 
     # Realms never mix: the hall session opens no staff route, the staff session no hall route.
     assert hall.get(f"/api/v1/units/{unit}").status_code == 401

@@ -11,14 +11,16 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from anju.api.documents import PDF_RESPONSE
 from anju.api.schemas.auth import DoneOut
-from anju.api.schemas.common import ERROR_RESPONSES, Limit, Offset
+from anju.api.schemas.common import ERROR_RESPONSES, IsoDate, Limit, Offset
 from anju.api.schemas.hall import HallChallengeOut, HallLoginIn, HallPasswordIn, HallSessionOut, HallVerifyIn
 from anju.api.schemas.members import MemberAccountOut
 from anju.api.schemas.remittance import RosterListOut, RosterOut
 from anju.api.schemas.units import UnitMembersOut, UnitOut
 from anju.domain.security import Permission as P
 from anju.http.context import Session, container_of
+from anju.http.downloads import pdf_response
 from anju.http.guard import hall_requires, public
 from anju.http.hall_sessions import (
     begin_hall_login,
@@ -28,12 +30,13 @@ from anju.http.hall_sessions import (
     set_hall_cookie,
 )
 from anju.http.responses import StableJSONResponse
-from anju.services import hall_auth, members, remittance, units
+from anju.services import documents, hall_auth, members, remittance, units
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
 
 router = APIRouter(prefix="/hall", tags=["单位网厅"], responses=ERROR_RESPONSES)
 
+HALL_STATEMENT_YEARS = 3  # the halls show the last three years; older ones at the counter
 AccountNo = Annotated[str, Path(min_length=1, max_length=30, description="个人账号")]
 Status = Annotated[str | None, Query(max_length=2, pattern=r"^[0-9]{2}$")]
 
@@ -145,3 +148,62 @@ def own_rosters(
         ),
     )
     return RosterListOut(items=[RosterOut.of(r) for r in rosters])
+
+
+# --- documents: the same printed documents as the counter's, for the unit's own people only -------
+
+
+@router.get(
+    "/unit/members/{account_no}/certificate",
+    response_class=Response,
+    responses=PDF_RESPONSE,
+    summary="职工缴存证明（PDF）",
+)
+def member_certificate(
+    request: Request, account_no: AccountNo, session: Session = hall_requires(P.HALL_UNIT)
+) -> Response:
+    container = container_of(request)
+    printed = run(
+        container.uow, lambda uow: documents.contribution_certificate(uow, session.actor, account_no)
+    )
+    return pdf_response(printed.content, printed.filename, container.crypto)
+
+
+@router.get(
+    "/unit/members/{account_no}/statement",
+    response_class=Response,
+    responses=PDF_RESPONSE,
+    summary="职工个人明细（PDF，最长三年）",
+)
+def member_statement(
+    request: Request,
+    account_no: AccountNo,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+    session: Session = hall_requires(P.HALL_UNIT),
+) -> Response:
+    container = container_of(request)
+    printed = run(
+        container.uow,
+        lambda uow: documents.account_statement(
+            uow, session.actor, account_no, start=start, end=end, max_years=HALL_STATEMENT_YEARS
+        ),
+    )
+    return pdf_response(printed.content, printed.filename, container.crypto)
+
+
+@router.get(
+    "/unit/receipts/{month}", response_class=Response, responses=PDF_RESPONSE, summary="本单位汇缴回单（PDF）"
+)
+def unit_receipt(
+    request: Request,
+    month: Annotated[str, Path(min_length=6, max_length=7, description="年月 YYYYMM")],
+    kind: Annotated[str, Query(pattern="^(remittance|back_payment)$")] = "remittance",
+    session: Session = hall_requires(P.HALL_UNIT),
+) -> Response:
+    container = container_of(request)
+    printed = run(
+        container.uow,
+        lambda uow: documents.remittance_receipt(uow, session.actor, _own_unit_no(uow, session), month, kind),
+    )
+    return pdf_response(printed.content, printed.filename, container.crypto)

@@ -225,18 +225,26 @@ def contribution_certificate(uow: UnitOfWork, actor: Actor, account_no: str) -> 
 
 
 def account_statement(
-    uow: UnitOfWork, actor: Actor, account_no: str, *, start: date | None = None, end: date | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    account_no: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    max_years: int = MAX_STATEMENT_YEARS,
 ) -> PrintedDocument:
-    """The postings of a member's account between two dates (default: since opening, to today),
-    each with its business type (GJHTQYWLX), debit or credit, and the balance after it."""
+    """The postings of a member's account between two dates (default: since opening, or the last
+    `max_years` years, to today), each with its business type (GJHTQYWLX), debit or credit, and
+    the balance after it. The online halls pass a shorter `max_years` (three years)."""
     actor.require(Permission.COLLECTION_VIEW)
     account = members.load_account(uow, actor, account_no)
     last = end or current_business_date(uow)
-    first = start or account.opened_on
+    earliest = last - timedelta(days=max_years * 365)
+    first = start or max(account.opened_on, earliest)
     if first > last:
         raise DocumentRuleViolation("statement_period_invalid", start=first.isoformat(), end=last.isoformat())
-    if (last - first).days > MAX_STATEMENT_YEARS * 366:
-        raise DocumentRuleViolation("statement_period_too_long", years=MAX_STATEMENT_YEARS)
+    if first < earliest:
+        raise DocumentRuleViolation("statement_period_too_long", years=max_years)
     lines = uow.ledger.statement(account.ledger_account_no, end=last)
     before = [line for line in lines if line.business_date < first]
     within = [line for line in lines if line.business_date >= first]
