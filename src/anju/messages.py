@@ -322,6 +322,8 @@ MESSAGES: dict[str, str] = {
     "sms_too_soon": "验证码已发送，请 {seconds} 秒后再获取",
     "sms_code_void": "验证码已失效，请重新登录获取",
     "sms_code_invalid": "短信验证码不正确，还可尝试 {left} 次",
+    "person_not_verified": "身份信息核验未通过：请核对证件号码、姓名，以及在公积金中心预留的手机号码",
+    "hall_registered": "您已开通个人网厅，请直接登录；忘记密码请携带身份证到柜台重置",
     # --- synthetic city: demo and benchmark data (batch/synthetic_city) ---------------------
     "city_already_loaded": "数据库中已有 {units} 个单位，模拟城市只能装入没有单位数据的数据库",
     "city_load_rule_broken": "模拟城市数据装载校验失败，已全部撤销：凭证 {vouchers} 不满足记账规则",

@@ -56,6 +56,14 @@ PUBLIC_ROUTES = {
     ("POST", "/hall/login/verify"),
     ("POST", "/api/v1/hall/login"),
     ("POST", "/api/v1/hall/login/verify"),
+    # The personal web hall: log in with the ID number, or open the hall online.
+    ("POST", "/api/v1/hall/person/login"),
+    ("POST", "/api/v1/hall/person/register"),
+    ("POST", "/api/v1/hall/person/register/verify"),
+    ("POST", "/hall/person/login"),
+    ("GET", "/hall/register"),
+    ("POST", "/hall/register"),
+    ("POST", "/hall/register/verify"),
 } | PUBLIC_QUERY_ROUTES
 
 

@@ -146,3 +146,74 @@ def test_a_hall_session_opens_no_staff_route(make_client: Any, seeded: Container
         checked += 1
     assert checked > 200
     assert hall.get("/api/v1/hall/unit").status_code == 200  # and the hall session still works
+
+
+PERSON_PHONE = "13998765432"
+PERSON_PASSWORD = "Geren#2026hall"
+
+
+def test_a_depositor_opens_the_personal_hall_online_and_sees_only_their_account(
+    make_client: Any, seeded: Container
+) -> None:
+    from tests.e2e.test_api_collection import RID
+
+    clerk = make_client("clerk01")
+    unit = register(clerk, 5)["unit_account_no"]
+    mine = open_member(clerk, unit, phone=PERSON_PHONE)["account"]["account_no"]
+    other = open_member(clerk, unit, resident_id="110101199001011237", name="钱二")["account"]["account_no"]
+    gateway = seeded.sms
+    assert isinstance(gateway, RecordingSmsGateway)
+
+    person = make_client()
+    wrong = person.http.post(
+        "/api/v1/hall/person/register", json={"resident_id": RID, "name": "陈二", "phone": PERSON_PHONE}
+    )
+    assert wrong.status_code == 401
+    assert wrong.json()["code"] == "person_not_verified"
+    step = person.http.post(
+        "/api/v1/hall/person/register", json={"resident_id": RID, "name": "陈一", "phone": PERSON_PHONE}
+    )
+    assert step.status_code == 200, step.text
+    assert step.json()["phone_masked"] == "139****5432"
+    text = gateway.last_to(PERSON_PHONE) or ""
+    assert "开通个人网厅" in text
+    code = re.search(r"验证码为(\d{6})", text)
+    assert code is not None
+    weak = person.http.post(
+        "/api/v1/hall/person/register/verify",
+        json={"challenge": step.json()["challenge"], "code": code.group(1), "password": "short"},
+    )
+    assert weak.status_code == 422
+    done = person.http.post(
+        "/api/v1/hall/person/register/verify",
+        json={"challenge": step.json()["challenge"], "code": code.group(1), "password": PERSON_PASSWORD},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["channel"] == "personal_hall"
+    me = person.get("/api/v1/hall/me")
+    assert me.status_code == 200
+    assert me.json()["account_no"] == mine
+    assert person.get("/api/v1/hall/me/certificate").content.startswith(b"%PDF")
+    # Nothing of the unit hall, nothing of anyone else, nothing of the counter.
+    assert person.get("/api/v1/hall/unit").status_code == 403
+    assert person.get(f"/api/v1/hall/unit/members/{other}").status_code == 403
+    assert person.get(f"/api/v1/members/{other}").status_code == 401
+
+    again = make_client()
+    again.clock.advance(seconds=61)
+    twice = again.http.post(
+        "/api/v1/hall/person/register", json={"resident_id": RID, "name": "陈一", "phone": PERSON_PHONE}
+    )
+    assert twice.status_code == 422
+    assert twice.json()["code"] == "hall_registered"
+    login = again.http.post(
+        "/api/v1/hall/person/login", json={"resident_id": RID, "password": PERSON_PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    code = re.search(r"验证码为(\d{6})", gateway.last_to(PERSON_PHONE) or "")
+    assert code is not None
+    session = again.http.post(
+        "/api/v1/hall/login/verify", json={"challenge": login.json()["challenge"], "code": code.group(1)}
+    )
+    assert session.status_code == 200
+    assert again.get("/api/v1/hall/me").json()["account_no"] == mine

@@ -26,7 +26,11 @@ pytestmark = pytest.mark.browser
 PHONE = "13655556666"
 
 
-def seed_unit(container: Container) -> str:
+PERSON_PHONE = "13577777777"
+PERSON_RID = make_resident_id("41010519850505123").reveal()
+
+
+def seed_unit(container: Container, *, phone: str | None = None) -> str:
     """A unit of branch 02 (clerk01's) with one employee, through the services."""
 
     def body(uow: UnitOfWork) -> str:
@@ -39,9 +43,10 @@ def seed_unit(container: Container) -> str:
         unit = register_unit(uow, clerk, registration(888, credit_code=code + credit_code_check_char(code)))
         opening = MemberOpening(
             unit_account_no=unit.unit_account_no,
-            resident_id=make_resident_id("41010519850505123").reveal(),
+            resident_id=PERSON_RID,
             name="欧阳明",
             wage_base=Money.from_yuan("9000"),
+            phone=phone,
         )
         open_member_account(uow, clerk, opening)
         return unit.unit_account_no
@@ -107,3 +112,46 @@ def test_a_unit_operator_uses_the_hall_on_a_phone(
     finally:
         clerk_context.close()
         phone_context.close()
+
+
+def test_a_depositor_opens_the_personal_hall_on_a_phone(
+    live_server: tuple[str, Container],  # noqa: F811
+    browser: Any,  # noqa: F811
+    request: pytest.FixtureRequest,
+) -> None:
+    base, container = live_server
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    try:
+        seed_unit(container, phone=PERSON_PHONE)
+        page.goto(f"{base}/hall/login?as=person")
+        page.click("a:has-text('开通个人网厅')")
+        page.wait_for_url(f"{base}/hall/register")
+        page.fill("input[name=resident_id]", PERSON_RID)
+        page.fill("input[name=name]", "欧阳明")
+        page.fill("input[name=phone]", PERSON_PHONE)
+        page.click("button[type=submit]")
+        assert page.get_by_test_id("hall-phone").inner_text() == "135****7777"
+        gateway = container.sms
+        assert isinstance(gateway, RecordingSmsGateway)
+        code = re.search(r"验证码为(\d{6})", gateway.last_to(PERSON_PHONE) or "")
+        assert code is not None
+        page.fill("input[name=code]", code.group(1))
+        page.fill("input[name=password]", "Geren#Browser2026")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/hall/me")
+        assert page.get_by_test_id("hall-paid-up").is_visible()
+        assert "欧阳明" in page.content()
+        page.screenshot(path=str(ARTIFACTS / "hall-person-me.png"), full_page=True)
+        with page.expect_download() as download:
+            page.click("a:has-text('下载缴存证明')")
+        assert download.value.suggested_filename.endswith(".pdf")
+        assert problems == []
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        raise
+    finally:
+        context.close()

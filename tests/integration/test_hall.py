@@ -234,3 +234,31 @@ def test_a_unit_sees_its_own_unit_and_people_only(hall: Hall) -> None:
         read(uow, lambda u: units.list_units(u, actor))
     with pytest.raises(PermissionDenied):
         read(uow, lambda u: members.search_members(u, actor, "李二"))
+
+
+def test_a_depositor_sees_their_own_account_and_nothing_else(hall: Hall) -> None:
+    """Object scope of the personal hall (A1): the depositor's own account only."""
+    from anju.domain.security import Actor, HallRole
+
+    uow = hall.container.uow
+    clerk = hall.centre.clerk("02")
+    own = read(uow, lambda u: units.unit_members(u, clerk, hall.unit_no)).items[0]
+    other = read(uow, lambda u: units.unit_members(u, clerk, hall.other_unit_no)).items[0]
+    record = read(uow, lambda u: u.members.account(own.account_no))
+    assert record is not None
+    depositor = Actor(
+        username="hall:person:x",
+        roles=frozenset({HallRole.DEPOSITOR}),
+        branch_id=record.branch_id,
+        member_id=record.member_id,
+    )
+    assert (
+        read(uow, lambda u: members.get_member_account(u, depositor, own.account_no)).account_no
+        == own.account_no
+    )
+    with pytest.raises(NotFound):
+        read(uow, lambda u: members.get_member_account(u, depositor, other.account_no))
+    with pytest.raises(NotFound):
+        read(uow, lambda u: units.get_unit(u, depositor, hall.unit_no))  # not even their own unit's record
+    with pytest.raises(PermissionDenied):
+        read(uow, lambda u: members.search_members(u, depositor, "张"))

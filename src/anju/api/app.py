@@ -26,6 +26,7 @@ from anju.api import (
     documents,
     hall,
     hall_accounts,
+    hall_person,
     health,
     ledger,
     loan_calculator,
@@ -68,6 +69,7 @@ API_ROUTERS = (
     bank,
     hall_accounts,
     hall,
+    hall_person,
     dashboard,
 )
 

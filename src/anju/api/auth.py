@@ -30,6 +30,12 @@ IDEMPOTENCY_EXEMPT = {
     ("POST", "/api/v1/auth/password"): "the body holds passwords, which must not be kept, even hashed",
     ("POST", "/api/v1/hall/login"): "each password step sends a new SMS code; a replay must not reuse one",
     ("POST", "/api/v1/hall/login/verify"): "a replayed login reply would leak a session; each login is new",
+    (
+        "POST",
+        "/api/v1/hall/person/login",
+    ): "each password step sends a new SMS code; a replay must not reuse one",
+    ("POST", "/api/v1/hall/person/register"): "each step sends a new SMS code; a replay must not reuse one",
+    ("POST", "/api/v1/hall/person/register/verify"): "the body holds a password and the reply a session",
     ("POST", "/api/v1/hall/logout"): "ending a session twice has the same effect as once",
     ("POST", "/api/v1/hall/password"): "the body holds passwords, which must not be kept, even hashed",
     ("POST", "/api/v1/units/{unit_account_no}/hall-account"): (

@@ -18,6 +18,7 @@ from anju.api.schemas.hall import HallChallengeOut, HallLoginIn, HallPasswordIn,
 from anju.api.schemas.members import MemberAccountOut
 from anju.api.schemas.remittance import RosterListOut, RosterOut
 from anju.api.schemas.units import UnitMembersOut, UnitOut
+from anju.domain.hall import HALL_STATEMENT_YEARS
 from anju.domain.security import Permission as P
 from anju.http.context import Session, container_of
 from anju.http.downloads import pdf_response
@@ -31,12 +32,12 @@ from anju.http.hall_sessions import (
 )
 from anju.http.responses import StableJSONResponse
 from anju.services import documents, hall_auth, members, remittance, units
+from anju.services.hall_auth import HallLoginOutcome
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
 
 router = APIRouter(prefix="/hall", tags=["单位网厅"], responses=ERROR_RESPONSES)
 
-HALL_STATEMENT_YEARS = 3  # the halls show the last three years; older ones at the counter
 AccountNo = Annotated[str, Path(min_length=1, max_length=30, description="个人账号")]
 Status = Annotated[str | None, Query(max_length=2, pattern=r"^[0-9]{2}$")]
 
@@ -63,7 +64,11 @@ def login(body: HallLoginIn, request: Request) -> HallChallengeOut:
     "/login/verify", dependencies=[public()], response_model=HallSessionOut, summary="登录第二步：短信验证码"
 )
 def verify(body: HallVerifyIn, request: Request) -> Response:
-    outcome = finish_hall_login(request, body.challenge, body.code)
+    return session_reply(request, finish_hall_login(request, body.challenge, body.code))
+
+
+def session_reply(request: Request, outcome: HallLoginOutcome) -> Response:
+    """The session's CSRF token in the body, its token in the hall cookie."""
     assert outcome.actor is not None
     assert outcome.token is not None
     assert outcome.csrf_token is not None
@@ -80,7 +85,7 @@ def verify(body: HallVerifyIn, request: Request) -> Response:
 
 @router.post("/logout", response_model=DoneOut, summary="退出登录")
 async def logout(
-    request: Request, session: Session = hall_requires(P.HALL_UNIT, allow_password_change_due=True)
+    request: Request, session: Session = hall_requires(P.HALL_SELF, allow_password_change_due=True)
 ) -> Response:
     await run_in_threadpool(end_hall_session, request, session.token)
     response = StableJSONResponse(DoneOut().model_dump(mode="json"))
@@ -92,7 +97,7 @@ async def logout(
 def change_password(
     body: HallPasswordIn,
     request: Request,
-    session: Session = hall_requires(P.HALL_UNIT, allow_password_change_due=True),
+    session: Session = hall_requires(P.HALL_SELF, allow_password_change_due=True),
 ) -> DoneOut:
     run(
         container_of(request).uow,

@@ -18,11 +18,13 @@ SMS_CODE_LIFETIME: Final = timedelta(minutes=5)
 SMS_CODE_MAX_ATTEMPTS: Final = 5  # then the code is void and the login starts again
 SMS_RESEND_INTERVAL: Final = timedelta(seconds=60)  # one code a minute per account
 SMS_CODES_PER_DAY: Final = 10  # per account: more is an attack on the phone, not a user
+HALL_STATEMENT_YEARS: Final = 3  # statements in the halls: the last three years (older: counter)
 HALL_SESSION_IDLE_MINUTES: Final = 15
 HALL_SESSION_ABSOLUTE_HOURS: Final = 8
 
 UNIT_KIND: Final = "unit"
-KIND_LABELS: Final = {UNIT_KIND: "单位网厅"}
+PERSON_KIND: Final = "person"
+KIND_LABELS: Final = {UNIT_KIND: "单位网厅", PERSON_KIND: "个人网厅"}
 
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _DIGITS = re.compile(r"\d+")
@@ -58,6 +60,13 @@ def resend_wait_seconds(last_sent_at: datetime | None, now: datetime) -> int:
     return max(0, -(-wait // timedelta(seconds=1)))  # whole seconds, rounded up
 
 
-def login_code_text(code: str, minutes: int = int(SMS_CODE_LIFETIME.total_seconds() // 60)) -> str:
+def login_code_text(code: str, minutes: int = SMS_CODE_LIFETIME // timedelta(minutes=1)) -> str:
     """The SMS a hall login sends (Simplified Chinese; never contains anything but the code)."""
     return f"【住房公积金】您的网厅登录验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"
+
+
+def registration_code_text(code: str, minutes: int = SMS_CODE_LIFETIME // timedelta(minutes=1)) -> str:
+    """The SMS an online registration of the personal hall sends."""
+    return (
+        f"【住房公积金】您正在开通个人网厅，验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"
+    )

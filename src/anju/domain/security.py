@@ -55,6 +55,8 @@ class Permission:
     # Online halls (网厅): hall accounts log in to their own realm (hall sessions, /hall pages and
     # /api/v1/hall routes) and never reach a staff route; a staff session never reaches a hall one.
     HALL_UNIT: Final = "hall.unit"  # a unit's operator (单位经办人) in the unit web hall
+    HALL_PERSON: Final = "hall.person"  # a depositor (缴存人) in the personal web hall
+    HALL_SELF: Final = "hall.self"  # any hall account: its own session and password
     HALL_ACCOUNTS_MANAGE: Final = "collection.hall_accounts"  # counter: open, reset, disable hall accounts
 
 
@@ -74,9 +76,10 @@ class HallRole:
     """Roles of hall accounts (not assignable to staff: check_separation_of_duties refuses them)."""
 
     UNIT_OPERATOR: Final = "unit_operator"  # 单位经办人
+    DEPOSITOR: Final = "depositor"  # 缴存人 (personal web hall)
 
 
-HALL_ROLE_LABELS: Final[dict[str, str]] = {HallRole.UNIT_OPERATOR: "单位经办人"}
+HALL_ROLE_LABELS: Final[dict[str, str]] = {HallRole.UNIT_OPERATOR: "单位经办人", HallRole.DEPOSITOR: "缴存人"}
 
 ROLE_LABELS: Final[dict[str, str]] = {
     Role.COUNTER_CLERK: "柜员",
@@ -186,10 +189,12 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     Role.AUDIT_ADMIN: frozenset({P.AUTHENTICATED, P.AUDIT_VIEW, P.OPERATORS_VIEW}),
 }
 
-# A unit operator reads through the collection services, scoped to its own unit by
-# Actor.unit_id (load_unit / load_account refuse every other unit as not found).
+# Hall accounts read through the collection services, scoped by Actor.unit_id (a unit's
+# operator: its own unit) or Actor.member_id (a depositor: their own account); load_unit and
+# load_account refuse everything else as not found.
 HALL_ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
-    HallRole.UNIT_OPERATOR: frozenset({P.HALL_UNIT, P.COLLECTION_VIEW}),
+    HallRole.UNIT_OPERATOR: frozenset({P.HALL_UNIT, P.HALL_SELF, P.COLLECTION_VIEW}),
+    HallRole.DEPOSITOR: frozenset({P.HALL_PERSON, P.HALL_SELF, P.COLLECTION_VIEW}),
 }
 
 ADMIN_DUTIES: Final = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
@@ -230,6 +235,7 @@ class Actor:
     session_id: int | None = None
     permissions: frozenset[str] = field(default=frozenset())
     unit_id: int | None = None  # a hall account of a unit sees that unit only (object scope)
+    member_id: int | None = None  # a depositor's hall account sees their own account only
 
     def __post_init__(self) -> None:
         if not self.permissions:
@@ -261,12 +267,21 @@ class Actor:
             raise PermissionDenied("outside_branch_scope")
 
     def can_access_unit(self, unit_id: int | None) -> bool:
-        """Staff see every unit of their branch scope; a unit's hall account only its own unit."""
+        """Staff see every unit of their branch scope; a unit's hall account only its own unit;
+        a depositor no unit at all (their own account shows its unit's name)."""
+        if self.member_id is not None:
+            return False
         return self.unit_id is None or unit_id == self.unit_id
 
+    def can_access_account(self, member_id: int, unit_id: int | None) -> bool:
+        """A depositor sees their own account; everyone else as far as the unit scope reaches."""
+        if self.member_id is not None:
+            return member_id == self.member_id
+        return self.can_access_unit(unit_id)
+
     def require_staff_search(self) -> None:
-        """Searching across units is staff business: a hall account is refused."""
-        if self.unit_id is not None:
+        """Searching across units and people is staff business: a hall account is refused."""
+        if self.unit_id is not None or self.member_id is not None:
             raise PermissionDenied("permission_denied", permission="collection.search")
 
 

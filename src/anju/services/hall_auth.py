@@ -21,6 +21,7 @@ from anju.domain.contributions import UnitStatus
 from anju.domain.hall import (
     HALL_SESSION_ABSOLUTE_HOURS,
     HALL_SESSION_IDLE_MINUTES,
+    PERSON_KIND,
     SMS_CODE_DIGITS,
     SMS_CODE_LIFETIME,
     SMS_CODE_MAX_ATTEMPTS,
@@ -30,6 +31,7 @@ from anju.domain.hall import (
     login_code_text,
     normalise_login,
     normalise_phone,
+    registration_code_text,
     resend_wait_seconds,
 )
 from anju.domain.security import (
@@ -47,7 +49,7 @@ from anju.domain.security import (
     session_expired,
 )
 from anju.errors import AnjuError, AuthenticationFailed, Conflict, NotFound, PermissionDenied
-from anju.ids import mask_phone
+from anju.ids import ResidentId, mask_phone
 from anju.services import sms
 from anju.services.auth import LiveSession, generate_initial_password
 from anju.services.hall_ports import HallAccountRecord
@@ -55,8 +57,10 @@ from anju.services.ports import CryptoProvider, UnitOfWork
 from anju.services.units import load_unit
 
 ACTIVE: Final = "active"
+PENDING: Final = "pending"
 DISABLED: Final = "disabled"
 UNIT_CHANNEL: Final = "unit_hall"
+PERSONAL_CHANNEL: Final = "personal_hall"
 _NAME_MAX: Final = 50
 
 
@@ -121,6 +125,25 @@ class HallLoginOutcome:
 
 def _login_of_unit(unit_account_no: str) -> str:
     return f"{UNIT_KIND}:{unit_account_no}"
+
+
+def _login_of_person(uow: UnitOfWork, resident_id: str) -> str:
+    """A depositor logs in with the ID number; only its blind index is stored (never the number)."""
+    return f"{PERSON_KIND}:{uow.crypto.blind_index('resident_id', resident_id)}"
+
+
+def _login_of(uow: UnitOfWork, kind: str, login_name: str) -> str:
+    """The stored login for what the user typed, or "" when it cannot be one (same answer as a
+    wrong password: nothing tells an unknown login from a wrong one)."""
+    if kind == UNIT_KIND:
+        normalised = normalise_login(login_name)
+        return _login_of_unit(normalised) if normalised else ""
+    if kind == PERSON_KIND:
+        try:
+            return _login_of_person(uow, ResidentId(login_name.strip().upper()).reveal())
+        except AnjuError:
+            return ""
+    return ""
 
 
 def _phone_context(login: str) -> str:
@@ -327,16 +350,13 @@ def _random_code(crypto: CryptoProvider) -> str:
     return str(int.from_bytes(crypto.random_bytes(8), "big") % 10**SMS_CODE_DIGITS).zfill(SMS_CODE_DIGITS)
 
 
-def begin_login(  # noqa: PLR0911 - one early return per documented refusal
-    uow: UnitOfWork, kind: str, login_name: str, password: str, ip: str | None
-) -> LoginStep:
+def begin_login(uow: UnitOfWork, kind: str, login_name: str, password: str, ip: str | None) -> LoginStep:
     """Step 1: check the password; queue a code to the registered phone. Never raises for bad
     credentials (see the module docstring); refusals: login_failed, account_locked,
     account_disabled, sms_too_soon, sms_daily_limit."""
     crypto = uow.crypto
     now = uow.now_utc()
-    normalised = normalise_login(login_name) if kind == UNIT_KIND else ""
-    login = _login_of_unit(normalised) if normalised else ""
+    login = _login_of(uow, kind, login_name)
     record = uow.hall.account_by_login(kind, login, for_update=True) if login else None
     if record is None:
         crypto.verify_password(password, crypto.password_hash_placeholder())  # same cost
@@ -352,39 +372,12 @@ def begin_login(  # noqa: PLR0911 - one early return per documented refusal
     if record.status != ACTIVE:
         error = AuthenticationFailed("account_disabled")
         return LoginStep(ok=False, error=_refused(uow, login, record, ip, "account_disabled", error))
-    recent = uow.hall.challenges_since(record.id, now - timedelta(days=1))
-    if len(recent) >= SMS_CODES_PER_DAY:
-        error = HallRuleViolation("sms_daily_limit", limit=SMS_CODES_PER_DAY)
-        return LoginStep(ok=False, error=_refused(uow, login, record, ip, "sms_daily_limit", error))
-    wait = resend_wait_seconds(recent[0] if recent else None, now)
-    if wait:
-        error = HallRuleViolation("sms_too_soon", seconds=wait)
-        return LoginStep(ok=False, error=_refused(uow, login, record, ip, "sms_too_soon", error))
-    uow.hall.void_challenges_of(record.id, now)
-    challenge = crypto.random_token(32)
-    code = _random_code(crypto)
-    uow.hall.insert_challenge(
-        account_id=record.id,
-        token_hash=_hash(crypto, challenge),
-        code_hash=_hash(crypto, f"{challenge}:{code}"),
-        created_at=now,
-        expires_at=now + SMS_CODE_LIFETIME,
-    )
-    phone = crypto.decrypt(record.phone_enc, context=_phone_context(record.login))
-    sms.queue(uow, phone, login_code_text(code), "hall_login")
-    uow.audit.append(
-        AuditEvent(
-            action="hall.login_code_sent",
-            object_type="hall_account",
-            object_id=login,
-            actor=f"hall:{login}"[:64],
-            ip=ip,
-        )
-    )
-    return LoginStep(ok=True, challenge=challenge, phone_masked=mask_phone(phone))
+    return _send_code(uow, record, ip, "hall_login")
 
 
 def _actor(uow: UnitOfWork, record: HallAccountRecord, ip: str | None, session_id: int | None) -> Actor:
+    if record.kind == PERSON_KIND:
+        return _depositor(uow, record, ip, session_id)
     unit = uow.units.get_by_id(record.unit_id) if record.unit_id is not None else None
     if unit is None:
         raise AuthenticationFailed("account_disabled")
@@ -400,9 +393,27 @@ def _actor(uow: UnitOfWork, record: HallAccountRecord, ip: str | None, session_i
     )
 
 
-def finish_login(uow: UnitOfWork, challenge: str, code: str, ip: str | None) -> HallLoginOutcome:
-    """Step 2: check the SMS code; open a hall session. Refusals: sms_code_invalid (counted),
-    sms_code_void (too many attempts, expired or used: log in again), account_disabled."""
+def _depositor(uow: UnitOfWork, record: HallAccountRecord, ip: str | None, session_id: int | None) -> Actor:
+    account = uow.members.account_of_person(record.member_id) if record.member_id is not None else None
+    if account is None:
+        raise AuthenticationFailed("account_disabled")
+    return Actor(
+        username=f"hall:person:{account.account_no}"[:64],
+        roles=frozenset({HallRole.DEPOSITOR}),
+        display_name=record.display_name,
+        branch_id=account.branch_id,
+        ip=ip,
+        channel=PERSONAL_CHANNEL,
+        session_id=session_id,
+        member_id=account.member_id,
+    )
+
+
+def _spend_code(
+    uow: UnitOfWork, challenge: str, code: str, ip: str | None, *, pending: bool
+) -> HallAccountRecord | AnjuError:
+    """The account whose code this is, with the code spent; or the refusal (counted, audited).
+    `pending`: the code finishes an online registration rather than a login."""
     crypto = uow.crypto
     now = uow.now_utc()
     found = (
@@ -411,7 +422,7 @@ def finish_login(uow: UnitOfWork, challenge: str, code: str, ip: str | None) -> 
         else None
     )
     if found is None or found.used_at is not None or now >= found.expires_at:
-        return HallLoginOutcome(ok=False, error=AuthenticationFailed("sms_code_void"))
+        return AuthenticationFailed("sms_code_void")
     record = uow.hall.account_by_id(found.hall_account_id, for_update=True)
     assert record is not None  # the challenge's foreign key
     expected = _hash(crypto, f"{challenge}:{(code or '').strip()}")
@@ -419,19 +430,26 @@ def finish_login(uow: UnitOfWork, challenge: str, code: str, ip: str | None) -> 
         attempts = uow.hall.count_attempt(found.id)
         if attempts >= SMS_CODE_MAX_ATTEMPTS:
             uow.hall.use_challenge(found.id, now)
-            error = AuthenticationFailed("sms_code_void")
-            return HallLoginOutcome(
-                ok=False, error=_refused(uow, record.login, record, ip, "code_attempts", error)
+            return _refused(
+                uow, record.login, record, ip, "code_attempts", AuthenticationFailed("sms_code_void")
             )
         error = AuthenticationFailed("sms_code_invalid", left=SMS_CODE_MAX_ATTEMPTS - attempts)
-        return HallLoginOutcome(ok=False, error=_refused(uow, record.login, record, ip, "wrong_code", error))
-    if record.status != ACTIVE or (record.locked_until is not None and is_locked(record.locked_until, now)):
-        error = AuthenticationFailed("account_disabled")
-        return HallLoginOutcome(
-            ok=False, error=_refused(uow, record.login, record, ip, "account_disabled", error)
+        return _refused(uow, record.login, record, ip, "wrong_code", error)
+    expected_status = PENDING if pending else ACTIVE
+    if record.status != expected_status or (
+        record.locked_until is not None and is_locked(record.locked_until, now)
+    ):
+        return _refused(
+            uow, record.login, record, ip, "account_disabled", AuthenticationFailed("account_disabled")
         )
     if not uow.hall.use_challenge(found.id, now):  # a concurrent request used the code first
-        return HallLoginOutcome(ok=False, error=AuthenticationFailed("sms_code_void"))
+        return AuthenticationFailed("sms_code_void")
+    return record
+
+
+def _open_session(uow: UnitOfWork, record: HallAccountRecord, ip: str | None) -> HallLoginOutcome:
+    crypto = uow.crypto
+    now = uow.now_utc()
     uow.hall.update_account(record.id, failed_logins=0, last_login_at=now)
     uow.hall.revoke_sessions_of(record.id, now)  # one live session per account
     token = crypto.random_token(32)
@@ -448,6 +466,125 @@ def finish_login(uow: UnitOfWork, challenge: str, code: str, ip: str | None) -> 
         actor=actor,
         must_change_password=record.password_changed_at is None,
     )
+
+
+def finish_login(uow: UnitOfWork, challenge: str, code: str, ip: str | None) -> HallLoginOutcome:
+    """Step 2: check the SMS code; open a hall session. Refusals: sms_code_invalid (counted),
+    sms_code_void (too many attempts, expired or used: log in again), account_disabled."""
+    spent = _spend_code(uow, challenge, code, ip, pending=False)
+    if isinstance(spent, AnjuError):
+        return HallLoginOutcome(ok=False, error=spent)
+    return _open_session(uow, spent, ip)
+
+
+# --- a depositor opens the personal hall online (个人网厅注册) ------------------------------------
+
+
+def _send_code(uow: UnitOfWork, record: HallAccountRecord, ip: str | None, purpose: str) -> LoginStep:
+    """A new code to the account's phone, within the resend limits (the old ones are void)."""
+    crypto = uow.crypto
+    now = uow.now_utc()
+    recent = uow.hall.challenges_since(record.id, now - timedelta(days=1))
+    if len(recent) >= SMS_CODES_PER_DAY:
+        error = HallRuleViolation("sms_daily_limit", limit=SMS_CODES_PER_DAY)
+        return LoginStep(ok=False, error=_refused(uow, record.login, record, ip, "sms_daily_limit", error))
+    wait = resend_wait_seconds(recent[0] if recent else None, now)
+    if wait:
+        error = HallRuleViolation("sms_too_soon", seconds=wait)
+        return LoginStep(ok=False, error=_refused(uow, record.login, record, ip, "sms_too_soon", error))
+    uow.hall.void_challenges_of(record.id, now)
+    challenge = crypto.random_token(32)
+    code = _random_code(crypto)
+    uow.hall.insert_challenge(
+        account_id=record.id,
+        token_hash=_hash(crypto, challenge),
+        code_hash=_hash(crypto, f"{challenge}:{code}"),
+        created_at=now,
+        expires_at=now + SMS_CODE_LIFETIME,
+    )
+    phone = crypto.decrypt(record.phone_enc, context=_phone_context(record.login))
+    text = registration_code_text(code) if purpose == "hall_register" else login_code_text(code)
+    sms.queue(uow, phone, text, purpose)
+    uow.audit.append(
+        AuditEvent(
+            action=f"{purpose}_code_sent".replace("hall_", "hall."),
+            object_type="hall_account",
+            object_id=record.login[:64],
+            actor=f"hall:{record.login}"[:64],
+            ip=ip,
+        )
+    )
+    return LoginStep(ok=True, challenge=challenge, phone_masked=mask_phone(phone))
+
+
+def begin_registration(uow: UnitOfWork, resident_id: str, name: str, phone: str, ip: str | None) -> LoginStep:
+    """Step 1: the depositor proves who they are with the ID number, the name and the mobile
+    number registered at the centre; a code goes to that phone. One answer for every mismatch
+    (person_not_verified), so the form reveals nobody's data. Never raises for bad input."""
+    not_verified = AuthenticationFailed("person_not_verified")
+    try:
+        rid = ResidentId((resident_id or "").strip().upper()).reveal()
+        mobile = normalise_phone(phone)
+    except AnjuError:
+        return LoginStep(ok=False, error=_refused(uow, "", None, ip, "register_invalid", not_verified))
+    login = _login_of_person(uow, rid)
+    person = uow.members.person_by_resident_id(rid)
+    account = uow.members.account_of_person(person.id) if person is not None else None
+    if person is None or account is None or person.name != (name or "").strip() or person.phone != mobile:
+        return LoginStep(ok=False, error=_refused(uow, login, None, ip, "register_mismatch", not_verified))
+    record = uow.hall.account_by_login(PERSON_KIND, login, for_update=True)
+    if record is None:
+        new_id = uow.hall.insert_account(
+            kind=PERSON_KIND,
+            login=login,
+            unit_id=None,
+            member_id=person.id,
+            display_name=person.name,
+            phone_enc=uow.crypto.encrypt(mobile, context=_phone_context(login)),
+            phone_index=sms.phone_index(uow, mobile),
+            # Unusable until the code proves the phone and the person chooses a password.
+            password_hash=uow.crypto.hash_password(uow.crypto.random_token(32)),
+            created_at=uow.now_utc(),
+            created_by="self:personal_hall",
+        )
+        if new_id is None:  # a concurrent registration of the same person won
+            return LoginStep(ok=False, error=AuthenticationFailed("sms_code_void"))
+        uow.hall.update_account(new_id, status=PENDING)
+        record = uow.hall.account_by_id(new_id)
+        assert record is not None
+    elif record.status != PENDING:
+        error = HallRuleViolation("hall_registered")
+        return LoginStep(ok=False, error=_refused(uow, login, record, ip, "already_registered", error))
+    return _send_code(uow, record, ip, "hall_register")
+
+
+def finish_registration(
+    uow: UnitOfWork, challenge: str, code: str, password: str, ip: str | None
+) -> HallLoginOutcome:
+    """Step 2: the code proves the phone; the chosen password is set and a session opens."""
+    try:
+        check_password_policy(password)
+    except AnjuError as exc:  # before the code is spent: the person just chooses again
+        return HallLoginOutcome(ok=False, error=exc)
+    spent = _spend_code(uow, challenge, code, ip, pending=True)
+    if isinstance(spent, AnjuError):
+        return HallLoginOutcome(ok=False, error=spent)
+    now = uow.now_utc()
+    uow.hall.update_account(
+        spent.id, password_hash=uow.crypto.hash_password(password), password_changed_at=now, status=ACTIVE
+    )
+    uow.audit.append(
+        AuditEvent(
+            action="hall.register",
+            object_type="hall_account",
+            object_id=spent.login[:64],
+            actor=f"hall:{spent.login}"[:64],
+            ip=ip,
+        )
+    )
+    fresh = uow.hall.account_by_id(spent.id)
+    assert fresh is not None
+    return _open_session(uow, fresh, ip)
 
 
 def live_hall_session(
@@ -505,17 +642,14 @@ def logout(uow: UnitOfWork, token: str, ip: str | None) -> None:
 
 
 def change_password(uow: UnitOfWork, actor: Actor, old: str, new: str) -> None:
-    """The hall operator's own password (the initial one must be changed at the first login)."""
-    actor.require(Permission.HALL_UNIT)
-    if actor.session_id is None:
-        raise AuthenticationFailed("not_authenticated")
-    session_login = actor.username.removeprefix("hall:")
-    record = uow.hall.account_by_login(UNIT_KIND, session_login, for_update=True)
+    """The hall account's own password (a unit's initial one must be changed at the first login)."""
+    actor.require(Permission.HALL_SELF)
+    record = uow.hall.account_of_session(actor.session_id) if actor.session_id is not None else None
     if record is None:
         raise AuthenticationFailed("not_authenticated")
     if not uow.crypto.verify_password(old, record.password_hash):
         raise SecurityRuleViolation("old_password_incorrect")
-    check_password_policy(new, old=old, username=record.login.partition(":")[2])
+    check_password_policy(new, old=old, username=record.login.partition(":")[2][:32])
     uow.hall.update_account(
         record.id, password_hash=uow.crypto.hash_password(new), password_changed_at=uow.now_utc()
     )

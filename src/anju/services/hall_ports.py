@@ -13,6 +13,7 @@ class HallAccountRecord:
     kind: str
     login: str
     unit_id: int | None
+    member_id: int | None
     display_name: str
     phone_enc: bytes
     password_hash: str
@@ -66,6 +67,7 @@ class HallRepository(Protocol):
         kind: str,
         login: str,
         unit_id: int | None,
+        member_id: int | None = None,
         display_name: str,
         phone_enc: bytes,
         phone_index: str,
@@ -120,6 +122,8 @@ class HallRepository(Protocol):
     ) -> int: ...
 
     def session_by_token_hash(self, token_hash: str) -> HallSessionRecord | None: ...
+
+    def account_of_session(self, session_id: int) -> HallAccountRecord | None: ...
 
     def touch_session(self, session_id: int, now: datetime) -> None: ...
 

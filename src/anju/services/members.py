@@ -247,8 +247,9 @@ def load_account(
 ) -> MemberAccountRecord:
     """The member account, if the actor's branch scope covers it."""
     record = uow.members.account(account_no.strip(), for_update=for_update)
-    # A unit's hall account sees its own employees only; anyone else is "not found" to it.
-    if record is None or not actor.can_access_unit(record.unit_id):
+    # A unit's hall account sees its own employees only, a depositor their own account only;
+    # anyone else is "not found" to them.
+    if record is None or not actor.can_access_account(record.member_id, record.unit_id):
         raise c.CollectionNotFound("not_found", what=f"个人账户 {account_no.strip()[:20]}")
     actor.require_branch(record.branch_id)
     return record

@@ -73,3 +73,20 @@ class HallAccountOut(ReplyModel):
 class NewHallAccountOut(ReplyModel):
     account: HallAccountOut
     initial_password: str = Field(description="初始密码，仅显示一次；首次登录须修改")
+
+
+class PersonLoginIn(StrictModel):
+    resident_id: str = Field(min_length=15, max_length=18, description="居民身份证号码")
+    password: str = Field(min_length=1, max_length=128)
+
+
+class PersonRegisterIn(StrictModel):
+    resident_id: str = Field(min_length=15, max_length=18, description="居民身份证号码")
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(min_length=1, max_length=20, description="在公积金中心预留的手机号码")
+
+
+class PersonRegisterVerifyIn(StrictModel):
+    challenge: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=8)
+    password: str = Field(min_length=1, max_length=128, description="登录密码（至少 8 位，含三类字符）")

@@ -25,6 +25,7 @@ def _account(row: Row[Any]) -> HallAccountRecord:
         kind=row.kind,
         login=row.login,
         unit_id=None if row.unit_id is None else int(row.unit_id),
+        member_id=None if row.member_id is None else int(row.member_id),
         display_name=row.display_name,
         phone_enc=bytes(row.phone_enc),
         password_hash=row.password_hash,
@@ -62,6 +63,7 @@ class SqlHallRepository:
         kind: str,
         login: str,
         unit_id: int | None,
+        member_id: int | None = None,
         display_name: str,
         phone_enc: bytes,
         phone_index: str,
@@ -73,6 +75,7 @@ class SqlHallRepository:
             "kind": kind,
             "login": login,
             "unit_id": unit_id,
+            "member_id": member_id,
             "display_name": display_name,
             "phone_enc": phone_enc,
             "phone_index": phone_index,
@@ -217,6 +220,14 @@ class SqlHallRepository:
             last_seen_at=as_utc(row.last_seen_at),
             revoked_at=as_utc_or_none(row.revoked_at),
         )
+
+    def account_of_session(self, session_id: int) -> HallAccountRecord | None:
+        row = self._conn.execute(
+            select(hall_account)
+            .join(hall_session, hall_session.c.hall_account_id == hall_account.c.id)
+            .where(hall_session.c.id == session_id)
+        ).first()
+        return None if row is None else _account(row)
 
     def touch_session(self, session_id: int, now: datetime) -> None:
         self._conn.execute(

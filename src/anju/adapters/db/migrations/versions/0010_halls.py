@@ -39,9 +39,12 @@ def upgrade() -> None:
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
-        sa.Column("kind", sa.String(length=16), nullable=False, comment="unit"),
-        sa.Column("login", sa.String(length=80), nullable=False, comment="unit:<单位账号>"),
+        sa.Column("kind", sa.String(length=16), nullable=False, comment="unit | person"),
+        sa.Column(
+            "login", sa.String(length=80), nullable=False, comment="unit:<单位账号> | person:<ID blind index>"
+        ),
         sa.Column("unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("display_name", sa.String(length=100), nullable=False, comment="经办人姓名"),
         sa.Column(
             "phone_enc", sa.LargeBinary(), nullable=False, comment="SM4-GCM, context hall_phone:<login>"
@@ -55,15 +58,22 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "kind <> 'person' OR member_id IS NOT NULL", name=op.f("ck_hall_account_member_scope")
+        ),
         sa.CheckConstraint("kind <> 'unit' OR unit_id IS NOT NULL", name=op.f("ck_hall_account_unit_scope")),
-        sa.CheckConstraint("kind IN ('unit')", name=op.f("ck_hall_account_kind")),
-        sa.CheckConstraint("status IN ('active', 'disabled')", name=op.f("ck_hall_account_status")),
+        sa.CheckConstraint("kind IN ('unit', 'person')", name=op.f("ck_hall_account_kind")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'active', 'disabled')", name=op.f("ck_hall_account_status")
+        ),
         sa.CheckConstraint("failed_logins >= 0", name=op.f("ck_hall_account_failed_logins")),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], name=op.f("fk_hall_account_member_id_member")),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_hall_account_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hall_account")),
         sa.UniqueConstraint("login", name=op.f("uq_hall_account_login")),
         comment="Online-hall accounts (网厅账户)",
     )
+    op.create_index(op.f("ix_hall_account_member_id"), "hall_account", ["member_id"], unique=False)
     op.create_index(op.f("ix_hall_account_phone_index"), "hall_account", ["phone_index"], unique=False)
     op.create_index(op.f("ix_hall_account_unit_id"), "hall_account", ["unit_id"], unique=False)
     op.create_table(
