@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 import anju
 from anju.api import (
+    accounting,  # accounting (会计核算, issue 9)
     audit,
     auth,
     bank,
@@ -26,6 +27,7 @@ from anju.api import (
     health,
     ledger,
     loan_calculator,
+    loans,  # housing loans (个人住房贷款)
     members,
     operators,
     org,
@@ -33,6 +35,7 @@ from anju.api import (
     remittance,
     sheets,
     units,
+    withdrawals,  # withdrawals (提取)
 )
 from anju.bootstrap import Container
 from anju.http.errors import install_error_handlers, internal_error_payload, respond
@@ -63,6 +66,9 @@ API_ROUTERS = (
     sheets,
     remittance,
     bank,
+    withdrawals,  # withdrawals (提取)
+    loans,  # housing loans (个人住房贷款)
+    accounting,  # accounting (会计核算, issue 9)
 )
 
 # (URL under /static/vendor, folder inside node_modules) — front-end packages from npm, never a CDN.

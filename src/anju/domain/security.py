@@ -51,6 +51,22 @@ class Permission:
     BANK_ALLOCATE: Final = "bank.allocate"  # assign unidentified money in to the unit that sent it
     BANK_TRANSFER: Final = "bank.transfer"  # move money between the centre's own accounts (资金调拨)
     BATCH_VIEW: Final = "batch.view"  # batch job runs and their progress (年度结息 ...)
+    # Accounting (会计核算, issue 9): making a manual voucher needs LEDGER_POST_MANUAL; reviewing
+    # it (复核) needs ACCOUNTING_REVIEW and another person than the maker.
+    ACCOUNTING_REVIEW: Final = "accounting.review"
+    ACCOUNTING_CLOSE: Final = "accounting.close"  # 月结/年结, value-added income distribution
+    ACCOUNTING_FUNDS: Final = "accounting.funds"  # 资金管理: deposit interest, bank fees
+    REPORTS_VIEW: Final = "reports.view"  # books, financial statements, statistical reports
+    # Withdrawals (提取, issue 7).
+    WITHDRAWAL_VIEW: Final = "withdrawal.view"  # look up withdrawals, decisions, agreements
+    WITHDRAWAL_MANAGE: Final = "withdrawal.manage"  # counter: accept, pay again, agreements
+    WITHDRAWAL_APPROVE: Final = "withdrawal.approve"  # review / approve / refuse withdrawals
+    WITHDRAWAL_ADMIN: Final = "withdrawal.admin"  # customer management: blacklist (黑名单)
+    # Housing loans (个人住房贷款, issue 8).
+    LOAN_VIEW: Final = "loan.view"  # look up loans, schedules, developers and projects
+    LOAN_MANAGE: Final = "loan.manage"  # counter: accept, contract, mortgage, repayments, 准入
+    LOAN_APPROVE: Final = "loan.approve"  # review / approve / refuse loan applications, write-off
+    LOAN_DISBURSE: Final = "loan.disburse"  # finance: disburse an approved loan through the bank
 
 
 class Role:
@@ -90,6 +106,10 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.PERSONAL_DATA_UNMASK,
             P.BANK_VIEW,
             P.BANK_ALLOCATE,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.WITHDRAWAL_MANAGE,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_MANAGE,  # loans (issue 8)
         }
     ),
     Role.REVIEWER: frozenset(
@@ -101,6 +121,10 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.COLLECTION_VIEW,
             P.COLLECTION_APPROVE,
             P.BANK_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.WITHDRAWAL_APPROVE,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_APPROVE,  # loans (issue 8)
         }
     ),
     Role.APPROVER: frozenset(
@@ -112,6 +136,11 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.COLLECTION_VIEW,
             P.COLLECTION_APPROVE,
             P.BANK_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.WITHDRAWAL_APPROVE,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_APPROVE,  # loans (issue 8)
+            P.WITHDRAWAL_ADMIN,  # withdrawals (issue 7)
         }
     ),
     Role.FINANCE: frozenset(
@@ -129,6 +158,13 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.BANK_RESOLVE,
             P.BANK_TRANSFER,
             P.BATCH_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_DISBURSE,  # loans (issue 8)
+            P.ACCOUNTING_REVIEW,  # accounting (issue 9)
+            P.ACCOUNTING_CLOSE,  # accounting (issue 9)
+            P.ACCOUNTING_FUNDS,  # accounting (issue 9)
+            P.REPORTS_VIEW,  # accounting (issue 9)
         }
     ),
     Role.AUDITOR: frozenset(
@@ -140,10 +176,21 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.LEDGER_CHECK,
             P.COLLECTION_VIEW,
             P.BANK_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.REPORTS_VIEW,  # accounting (issue 9)
         }
     ),
     Role.MANAGER: frozenset(
-        {P.AUTHENTICATED, P.ORG_VIEW, P.POLICY_VIEW, P.LEDGER_VIEW, P.COLLECTION_VIEW, P.BANK_VIEW}
+        {
+            P.AUTHENTICATED,
+            P.ORG_VIEW,
+            P.POLICY_VIEW,
+            P.LEDGER_VIEW,
+            P.COLLECTION_VIEW,
+            P.BANK_VIEW,
+            P.REPORTS_VIEW,  # accounting (issue 9)
+        }
     ),
     Role.SYSTEM_ADMIN: frozenset(
         {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from anju.web import (
+    accounting,  # accounting (issue 9)
     audit,
     auth,
     bank,
@@ -14,6 +15,7 @@ from anju.web import (
     documents,
     home,
     ledger,
+    loans,  # housing loans (个人住房贷款, issue 8)
     members,
     operators,
     org,
@@ -21,6 +23,7 @@ from anju.web import (
     remittance,
     sheets,
     units,
+    withdrawals,  # withdrawals (提取, issue 7)
 )
 
 
@@ -32,6 +35,7 @@ def web_router() -> APIRouter:
         org,
         policy,
         ledger,
+        accounting,  # accounting (issue 9)
         units,
         members,
         cases,
@@ -43,6 +47,8 @@ def web_router() -> APIRouter:
         calculator,
         documents,
         sheets,
+        withdrawals,  # withdrawals (提取, issue 7)
+        loans,  # housing loans (个人住房贷款, issue 8)
     ):
         router.include_router(module.router)
     return router
