@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 export ANJU_HOME ?= $(CURDIR)/var
 BENCH_SIZE ?= city
 
-.PHONY: run test check install lint typecheck imports fmt browsers bench clean-db test-fast
+.PHONY: run test check install lint typecheck imports fmt browsers bench clean-db test-fast soak
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -58,6 +58,13 @@ test: install browsers check
 # The suite without PostgreSQL or the browser, for a quick loop.
 test-fast: install
 	$(BIN)/python -m pytest -n 2 -m "not pg and not browser" $(PYTEST_ARGS)
+
+# The reliability suite at length (tests/reliability; reliability.md L1, L2, C2, R1 ...): SOAK_SIZE
+# scales steps, seconds and kill rounds; SEED=<n> replays a printed seed. `make test` runs the same
+# tests at a bounded size.
+SOAK_SIZE ?= 200
+soak: install
+	SOAK_SIZE=$(SOAK_SIZE) bash scripts/with-postgres.sh $(BIN)/python -m pytest -p no:xdist -s tests/reliability $(PYTEST_ARGS)
 
 bench: install
 	bash scripts/with-postgres.sh $(BIN)/python -m bench --size $(BENCH_SIZE)

@@ -28,6 +28,8 @@ BENCH_MODULES = (
     "bench.api_mix_bench",
     "bench.excel_import_bench",
     "bench.interest_bench",
+    "bench.reports_bench",  # accounting reports (issue 9)
+    "bench.loan_deduction_bench",  # daily loan deduction (issue 8)
 )
 BENCH_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f00123456789abcdeffedcba9876543210"
 

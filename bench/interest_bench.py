@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bench.harness import Measurement, write_result
+from bench.harness import BenchContext, Measurement, benchmark, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTLEMENT = date(2026, 6, 30)
@@ -146,25 +146,15 @@ def _floor(container: Any, rates: tuple[int, int, int]) -> tuple[float, int]:
     return seconds, int(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.interest_bench")
-    parser.add_argument("accounts", type=int, nargs="?", default=1_000_000)
-    parser.add_argument("--chunk", type=int, default=None, help="accounts per chunk (default: the job's)")
-    parser.add_argument("--check", action="store_true", help="run check_ledger() afterwards (slow)")
-    parser.add_argument("--url", help="an empty PostgreSQL database (default: a new one)")
-    args = parser.parse_args(argv)
-    base = os.environ.get("ANJU_TEST_PG_URL")
-    if not args.url and not base:
-        sys.exit("no database: run through scripts/with-postgres.sh or pass --url")
-    url = args.url or _fresh_database(str(base))
-    os.environ.setdefault(
-        "ANJU_MASTER_KEY", "0f1e2d3c4b5a69788796a5b4c3d2e1f00123456789abcdeffedcba9876543210"
-    )
-    os.environ.setdefault("ANJU_PASSWORD_ITERATIONS", "2000")
-    os.environ.setdefault("ANJU_HOME", "/tmp/anju-bench-home")
-    os.environ["ANJU_DATABASE_URL"] = url
+# `make bench` settles as many accounts as the size has persons (small: 100,000 to keep the
+# floor measurable), each in a database of its own.
+ACCOUNTS_BY_SIZE = {"small": 100_000, "city": 1_000_000, "large": 5_000_000}
 
+
+def measure(url: str, accounts: int, *, chunk: int | None = None, check: bool = False) -> Measurement:
+    """Create `accounts` accounts in the empty database at `url`, then time floor and settlement."""
     from anju.adapters.db.ddl import create_schema
+    from anju.adapters.db.engine import make_engine
     from anju.batch.annual_interest import JOB
     from anju.batch.runner import Progress, run_job
     from anju.bootstrap import build
@@ -175,17 +165,17 @@ def main(argv: list[str] | None = None) -> int:
     from anju.services.runner import read
     from anju.settings import load_settings
 
-    container = build(load_settings())
+    container = build(load_settings(), engine=make_engine(url))
     create_schema(container.engine)
     load = os.getloadavg()[0]
-    setup_s = _setup(container, args.accounts)
+    setup_s = _setup(container, accounts)
     rates = InterestRates(Rate.percent("1.50"), Rate.percent("1.50")).as_integers()
     with container.engine.connect() as conn:
         a, b, d = rates
         expected_credited, expected_total = conn.execute(text(_EXPECTED), {"a": a, "b": b, "d": d}).one()
     floor_s, floor_rows = _floor(container, rates)
 
-    chunk = args.chunk or JOB.chunk_size
+    chunk = chunk or JOB.chunk_size
     shown = [0.0]
 
     def progress(p: Progress) -> None:
@@ -206,24 +196,25 @@ def main(argv: list[str] | None = None) -> int:
         vouchers = conn.execute(
             text("SELECT count(*) FROM voucher WHERE source = 'annual_interest'")
         ).scalar_one()
-    assert report.run.state == "succeeded", report
-    assert (credited, total) == (expected_credited, expected_total), (
-        credited,
-        total,
-        expected_credited,
-        expected_total,
-    )
-    checked = None
-    if args.check:
-        checked = read(container.uow, check_ledger).ok
-
+    # A figure for a wrong result is worthless: the settlement must credit exactly what the floor's
+    # arithmetic says.
+    if report.run.state != "succeeded" or (credited, total) != (expected_credited, expected_total):
+        raise SystemExit(f"settlement mismatch: {report.run.state} {credited} {total} {expected_total}")
+    checked = read(container.uow, check_ledger).ok if check else None
+    container.engine.dispose()
     settled = report.run.done_items
-    measurement = Measurement(
+    print(
+        f"{accounts:,} member accounts; set-up {setup_s:.1f} s; floor {floor_s:.2f} s; "
+        f"settlement {settle_s:.2f} s ({report.run.chunks} chunks of {chunk:,}, {vouchers} vouchers, "
+        f"{credited:,} postings); ratio {settle_s / floor_s:.2f} (goal ≤ 3)",
+        flush=True,
+    )
+    return Measurement(
         seconds=settle_s,
         rows=settled,
         floor_seconds=floor_s,
         extra={
-            "accounts": args.accounts,
+            "accounts": accounts,
             "settled": settled,
             "credited": int(credited),
             "interest_total_yuan": f"{int(total) // 100:,}.{int(total) % 100:02d}",
@@ -236,23 +227,36 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_1m_before": round(load, 2),
         },
     )
+
+
+@benchmark(
+    "annual_interest",
+    "30 June settlement over the size's member accounts (own database), floor: one bare UPDATE",
+)
+def annual_interest(ctx: BenchContext) -> Measurement:
+    return measure(_fresh_database(ctx.database_url), ACCOUNTS_BY_SIZE[ctx.size])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.interest_bench")
+    parser.add_argument("accounts", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--chunk", type=int, default=None, help="accounts per chunk (default: the job's)")
+    parser.add_argument("--check", action="store_true", help="run check_ledger() afterwards (slow)")
+    parser.add_argument("--url", help="an empty PostgreSQL database (default: a new one)")
+    args = parser.parse_args(argv)
+    base = os.environ.get("ANJU_TEST_PG_URL")
+    if not args.url and not base:
+        sys.exit("no database: run through scripts/with-postgres.sh or pass --url")
+    os.environ.setdefault(
+        "ANJU_MASTER_KEY", "0f1e2d3c4b5a69788796a5b4c3d2e1f00123456789abcdeffedcba9876543210"
+    )
+    os.environ.setdefault("ANJU_PASSWORD_ITERATIONS", "2000")
+    os.environ.setdefault("ANJU_HOME", "/tmp/anju-bench-home")
+    measurement = measure(
+        args.url or _fresh_database(str(base)), args.accounts, chunk=args.chunk, check=args.check
+    )
     size = f"{args.accounts // 1_000_000}M" if args.accounts >= 1_000_000 else str(args.accounts)
     write_result(f"annual_interest_{size}", size, measurement)
-    print(
-        f"{args.accounts:,} member accounts on PostgreSQL ({container.engine.url.database}); "
-        f"load average {load:.2f} on {os.cpu_count()} cores; set-up {setup_s:.1f} s"
-    )
-    print(
-        f"floor   (one bare UPDATE, same arithmetic): {floor_s:8.2f} s  {floor_rows / floor_s:12,.0f} rows/s"
-    )
-    print(
-        f"settle  (annual_interest job, {report.run.chunks} chunks of {chunk:,}, {vouchers} vouchers, "
-        f"{credited:,} postings): {settle_s:8.2f} s  {settled / settle_s:12,.0f} rows/s"
-    )
-    print(f"ratio   settlement ÷ floor: {settle_s / floor_s:.2f}  (goal ≤ 3)")
-    if checked is not None:
-        print(f"check_ledger: {'ok' if checked else 'FAILED'}")
-    container.engine.dispose()
     return 0
 
 

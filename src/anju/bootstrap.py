@@ -59,6 +59,15 @@ def build(
     from anju.services import bank, bank_reconciliation  # noqa: F401 - registers the 对账 end-of-day step
 
     bank.configure(container.bank)
+    # withdrawals (issue 7): data-sharing look-ups. No real platform adapter exists yet, so the
+    # deterministic simulator answers (fixture persons only; everyone else is "not found").
+    from anju.adapters.datasharing.simulator import SimulatedDataSharing
+    from anju.services import data_sharing
+
+    data_sharing.configure(SimulatedDataSharing())
+    # accounting (issue 9): marks suspense refunds paid when the bank confirms them.
+    from anju.services import funds  # noqa: F401 - registers the refund outcome listener
+
     return container
 
 
@@ -195,3 +204,88 @@ def schema_revision(engine: Engine) -> tuple[str | None, str | None]:
     from anju.adapters.db.migrate import current_revision, head_revision
 
     return current_revision(engine), head_revision()
+
+
+# --- backups, restore and restore drills (adapters/db/backup.py; docs/operations/backup.md) -------
+
+
+@dataclass(frozen=True, slots=True)
+class DrillOutcome:
+    backup_file: Path
+    tables_compared: int
+    mismatches: list[str]  # Chinese, one per problem (tables, ledger check, counts)
+    source_ledger_ok: bool
+    restored_ledger_ok: bool
+    restored_vouchers: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches and self.source_ledger_ok and self.restored_ledger_ok
+
+
+def backup_database(container: Container, target: Path | None = None) -> tuple[Path, Any]:
+    """Online backup of the container's database and its manifest; default file
+    $ANJU_HOME/backups/anju-<UTC stamp>.sqlite|.pgdump. Returns (file, Manifest)."""
+    from datetime import UTC
+
+    from anju.adapters.db import backup
+
+    now = container.clock.now_utc().astimezone(UTC)
+    if target is None:
+        ext = "sqlite" if container.settings.is_sqlite else "pgdump"
+        target = container.settings.home / "backups" / f"anju-{now.strftime('%Y%m%dT%H%M%SZ')}.{ext}"
+    manifest = backup.backup(
+        container.engine,
+        container.settings.database_url,
+        target,
+        created_at=now.isoformat(timespec="seconds"),
+    )
+    return target, manifest
+
+
+def restore_database(backup_file: Path, database_url: str, *, force: bool = False) -> Any:
+    """Restore a verified backup into the (stopped) database; returns its Manifest."""
+    from anju.adapters.db import backup
+
+    return backup.restore(backup_file, database_url, force=force)
+
+
+def restore_drill(
+    container: Container, backup_file: Path | None = None, workdir: Path | None = None
+) -> DrillOutcome:
+    """Restore a backup (a new one by default) into a scratch database, compare every table with
+    the manifest, and run check_ledger() on the source and on the restored copy."""
+    import tempfile
+    from dataclasses import replace
+
+    from anju.adapters.db import backup
+    from anju.services.ledger import check_ledger
+    from anju.services.runner import read
+
+    source_report = read(container.uow, check_ledger)
+    if backup_file is None:
+        backup_file, _ = backup_database(container)
+    manifest = backup.verify_file(backup_file)
+    where = workdir or Path(tempfile.mkdtemp(prefix="anju-drill-"))
+    with backup.scratch_database(container.settings.database_url, where) as scratch_url:
+        report = backup.drill_compare(backup_file, scratch_url)
+        restored = build(replace(container.settings, database_url=scratch_url), clock=container.clock)
+        try:
+            restored_report = read(restored.uow, check_ledger)
+        finally:
+            restored.engine.dispose()
+    problems = list(report.mismatches)
+    problems += [f"恢复库账务检查：{p}" for p in restored_report.problems]
+    vouchers = manifest.tables.get("voucher")
+    if vouchers is not None and vouchers.rows != restored_report.voucher_count:
+        problems.append(
+            f"凭证数不一致：备份 {vouchers.rows} 张，恢复库账务检查 {restored_report.voucher_count} 张"
+        )
+    return DrillOutcome(
+        backup_file=backup_file,
+        tables_compared=report.tables_compared,
+        mismatches=problems,
+        source_ledger_ok=source_report.ok,
+        restored_ledger_ok=restored_report.ok,
+        restored_vouchers=restored_report.voucher_count,
+    )

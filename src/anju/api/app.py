@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 import anju
 from anju.api import (
+    accounting,  # accounting (会计核算, issue 9)
     audit,
     auth,
     bank,
@@ -30,6 +31,7 @@ from anju.api import (
     health,
     ledger,
     loan_calculator,
+    loans,  # housing loans (个人住房贷款)
     members,
     operators,
     org,
@@ -37,6 +39,7 @@ from anju.api import (
     remittance,
     sheets,
     units,
+    withdrawals,  # withdrawals (提取)
 )
 from anju.bootstrap import Container
 from anju.http.errors import install_error_handlers, internal_error_payload, respond
@@ -71,6 +74,9 @@ API_ROUTERS = (
     hall,
     hall_person,
     dashboard,
+    withdrawals,  # withdrawals (提取)
+    loans,  # housing loans (个人住房贷款)
+    accounting,  # accounting (会计核算, issue 9)
 )
 
 # (URL under /static/vendor, folder inside node_modules) — front-end packages from npm, never a CDN.

@@ -43,9 +43,10 @@ from anju.services.runner import read
 router = APIRouter(prefix="/remittance", tags=["归集·汇缴"], responses=ERROR_RESPONSES)
 
 UnitNo = Annotated[str, Path(min_length=1, max_length=20, description="单位账号")]
-RosterId = Annotated[int, Path(ge=1, description="清册编号")]
+# Ids are BIGINT: a larger number is refused as input (422), never sent to the DB (reliability F1).
+RosterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="清册编号")]
 MemberNo = Annotated[str, Path(min_length=1, max_length=20, description="个人账号")]
-DeferralId = Annotated[int, Path(ge=1)]
+DeferralId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 # --- rosters -----------------------------------------------------------------------------------

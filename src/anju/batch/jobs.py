@@ -4,5 +4,12 @@ bootstrap imports it, so the CLI (`anju batch run NAME`), end of day and the web
 Capabilities add their module here.
 """
 
-from anju.batch import annual_interest  # noqa: F401
-from anju.services import deferrals  # noqa: F401 - the end-of-day step ending deferrals
+from anju.batch import (
+    annual_interest,  # noqa: F401
+    loan_jobs,  # noqa: F401 - loans: deduction, 冲还贷, overdue, 五级分类, repricing
+    withdrawal_agreements,  # noqa: F401 - withdrawals: 约定提取 batch job
+)
+from anju.services import (
+    deferrals,  # noqa: F401 - the end-of-day step ending deferrals
+    withdrawals,  # noqa: F401 - withdrawals: bank payment outcome listeners
+)

@@ -8,6 +8,7 @@ anju policy show|import versioned local policy
 anju eod                run end of day and advance the business date
 anju audit verify       verify the audit log's HMAC-SM3 chain
 anju check-ledger       verify every ledger invariant
+anju backup | restore | restore-drill   online backup, restore, restore drill (cli/backup.py)
 """
 
 from __future__ import annotations
@@ -341,6 +342,10 @@ bank_cli.register(app, guard=_guard, container=_container)
 from anju.cli import sms as sms_cli  # noqa: E402 - needs _guard and _container above
 
 sms_cli.register(app, guard=_guard, container=_container)
+# --- backups and restore drills (reliability: B1, B4; docs/operations/backup.md) ---
+from anju.cli import backup as backup_cli  # noqa: E402
+
+backup_cli.register(app, guard=_guard, container=_container)
 
 
 def main() -> None:  # pragma: no cover - console entry

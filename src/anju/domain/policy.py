@@ -374,6 +374,9 @@ class WithdrawalReasonRule:
         default=0, metadata=_plain(_Kind.INT)
     )  # continuous months before applying
     once_per_property: bool = field(default=False, metadata=_plain(_Kind.BOOL))
+    # --- withdrawals slice (issue 7): reason-specific eligibility ---
+    min_sealed_months: int = field(default=0, metadata=_plain(_Kind.INT))  # account sealed ≥ N months
+    no_home_in_city: bool = field(default=False, metadata=_plain(_Kind.BOOL))  # rent: no own home here
     note: str = field(default="", metadata=_SOURCE)
 
     @property
@@ -392,6 +395,9 @@ class WithdrawalPolicy:
     reasons: tuple[WithdrawalReasonRule, ...] = field(
         metadata=_plain(_Kind.ROWS, table_type=WithdrawalReasonRule)
     )
+    # --- withdrawals slice (issue 7): workflow and anti-fraud controls (absent: not applied) ---
+    second_approval_threshold: Sourced[Money] | None = field(default=None, metadata=_param(_Kind.MONEY))
+    fraud_block_years: Sourced[int] | None = field(default=None, metadata=_param(_Kind.INT))
 
     def reason(self, code: str) -> WithdrawalReasonRule:
         for rule in self.reasons:
@@ -501,6 +507,8 @@ class LoanPolicy:
         default=(), metadata=_plain(_Kind.ROWS, table_type=LimitUplift)
     )
     limit_uplift_ceiling: Sourced[Rate] | None = field(default=None, metadata=_param(_Kind.PERCENT))
+    # Loan workflow (issue 8): loans above this amount need a second approver (None: never).
+    second_approval_threshold: Sourced[Money] | None = field(default=None, metadata=_param(_Kind.MONEY))
 
     def rate_row_on(self, day: date) -> LoanRateRow:
         row = _latest_row(self.rates, day)

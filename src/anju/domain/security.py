@@ -58,6 +58,22 @@ class Permission:
     HALL_PERSON: Final = "hall.person"  # a depositor (缴存人) in the personal web hall
     HALL_SELF: Final = "hall.self"  # any hall account: its own session and password
     HALL_ACCOUNTS_MANAGE: Final = "collection.hall_accounts"  # counter: open, reset, disable hall accounts
+    # Accounting (会计核算, issue 9): making a manual voucher needs LEDGER_POST_MANUAL; reviewing
+    # it (复核) needs ACCOUNTING_REVIEW and another person than the maker.
+    ACCOUNTING_REVIEW: Final = "accounting.review"
+    ACCOUNTING_CLOSE: Final = "accounting.close"  # 月结/年结, value-added income distribution
+    ACCOUNTING_FUNDS: Final = "accounting.funds"  # 资金管理: deposit interest, bank fees
+    REPORTS_VIEW: Final = "reports.view"  # books, financial statements, statistical reports
+    # Withdrawals (提取, issue 7).
+    WITHDRAWAL_VIEW: Final = "withdrawal.view"  # look up withdrawals, decisions, agreements
+    WITHDRAWAL_MANAGE: Final = "withdrawal.manage"  # counter: accept, pay again, agreements
+    WITHDRAWAL_APPROVE: Final = "withdrawal.approve"  # review / approve / refuse withdrawals
+    WITHDRAWAL_ADMIN: Final = "withdrawal.admin"  # customer management: blacklist (黑名单)
+    # Housing loans (个人住房贷款, issue 8).
+    LOAN_VIEW: Final = "loan.view"  # look up loans, schedules, developers and projects
+    LOAN_MANAGE: Final = "loan.manage"  # counter: accept, contract, mortgage, repayments, 准入
+    LOAN_APPROVE: Final = "loan.approve"  # review / approve / refuse loan applications, write-off
+    LOAN_DISBURSE: Final = "loan.disburse"  # finance: disburse an approved loan through the bank
 
 
 class Role:
@@ -107,6 +123,10 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.PERSONAL_DATA_UNMASK,
             P.BANK_VIEW,
             P.BANK_ALLOCATE,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.WITHDRAWAL_MANAGE,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_MANAGE,  # loans (issue 8)
         }
     ),
     Role.REVIEWER: frozenset(
@@ -118,6 +138,10 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.COLLECTION_VIEW,
             P.COLLECTION_APPROVE,
             P.BANK_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.WITHDRAWAL_APPROVE,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_APPROVE,  # loans (issue 8)
         }
     ),
     Role.APPROVER: frozenset(
@@ -129,6 +153,11 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.COLLECTION_VIEW,
             P.COLLECTION_APPROVE,
             P.BANK_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.WITHDRAWAL_APPROVE,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_APPROVE,  # loans (issue 8)
+            P.WITHDRAWAL_ADMIN,  # withdrawals (issue 7)
         }
     ),
     Role.FINANCE: frozenset(
@@ -146,6 +175,13 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.BANK_RESOLVE,
             P.BANK_TRANSFER,
             P.BATCH_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.LOAN_DISBURSE,  # loans (issue 8)
+            P.ACCOUNTING_REVIEW,  # accounting (issue 9)
+            P.ACCOUNTING_CLOSE,  # accounting (issue 9)
+            P.ACCOUNTING_FUNDS,  # accounting (issue 9)
+            P.REPORTS_VIEW,  # accounting (issue 9)
         }
     ),
     Role.AUDITOR: frozenset(
@@ -158,6 +194,9 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.COLLECTION_VIEW,
             P.BANK_VIEW,
             P.DASHBOARD_VIEW,
+            P.WITHDRAWAL_VIEW,  # withdrawals (issue 7)
+            P.LOAN_VIEW,  # loans (issue 8)
+            P.REPORTS_VIEW,  # accounting (issue 9)
         }
     ),
     Role.MANAGER: frozenset(
@@ -169,6 +208,7 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
             P.COLLECTION_VIEW,
             P.BANK_VIEW,
             P.DASHBOARD_VIEW,
+            P.REPORTS_VIEW,  # accounting (issue 9)
         }
     ),
     Role.SYSTEM_ADMIN: frozenset(

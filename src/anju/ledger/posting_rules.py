@@ -499,3 +499,257 @@ def interest_accrual_release(
         ),
         kind="interest_accrual",
     )
+
+
+# --- housing loans (个人住房贷款, services/loans.py) ----------------------------------------------
+
+LOAN_REPAYMENT_SOURCE: Final = "loan_repayment"
+
+
+def loan_repayment(
+    *,
+    source_ref: str,
+    funding: AccountRef,
+    loan_account_no: str,
+    principal: Money,
+    interest: Money,
+    business_date: date,
+    memo: str,
+    funding_business_type: str | None = None,
+    unapplied: Money = Money.ZERO,
+    overdue_principal: Money = Money.ZERO,
+    overdue_account_no: str | None = None,
+    kind: str = "loan_repayment",
+) -> VoucherDraft:
+    """A repayment: Dr the money's source (the loan bank account 101xx for a bank deduction, a
+    member's 201 account for 冲还贷) / Cr the loan account (121) for principal and Cr 40103 for
+    interest and penalty interest (罚息 is interest income on the entrusted loan, cash basis).
+    Money received beyond what was due (`unapplied`) waits in 21999 to be refunded. Of
+    `principal`, `overdue_principal` had been moved to the overdue loan account (122) and leaves it."""
+    lines: list[Posting] = []
+    if overdue_principal.is_positive:
+        if overdue_account_no is None or overdue_principal > principal:
+            raise ValueError("overdue principal needs the overdue account and is part of the principal")
+        lines.append(Posting(AccountRef.ledger(overdue_account_no), Side.CREDIT, overdue_principal))
+    if (principal - overdue_principal).is_positive:
+        lines.append(Posting(AccountRef.ledger(loan_account_no), Side.CREDIT, principal - overdue_principal))
+    if interest.is_positive:
+        lines.append(Posting(AccountRef.gl(GL.INCOME_LOAN_INTEREST), Side.CREDIT, interest))
+    if unapplied.is_positive:
+        lines.append(Posting(AccountRef.gl(GL.OTHER_PAYABLES), Side.CREDIT, unapplied))
+    received = principal + interest + unapplied
+    return VoucherDraft(
+        source=LOAN_REPAYMENT_SOURCE,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=(Posting(funding, Side.DEBIT, received, funding_business_type), *lines),
+        kind=kind,
+    )
+
+
+def loan_overdue_transfer(
+    *, source_ref: str, loan_account_no: str, overdue_account_no: str, amount: Money, business_date: date
+) -> VoucherDraft:
+    """逾期转列: unpaid principal of overdue instalments moves from 121 to 122: Dr 122 / Cr 121."""
+    return VoucherDraft(
+        source="loan_overdue",
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo="逾期贷款本金转列",
+        postings=(
+            Posting(AccountRef.ledger(overdue_account_no), Side.DEBIT, amount),
+            Posting(AccountRef.ledger(loan_account_no), Side.CREDIT, amount),
+        ),
+        kind="loan_overdue",
+    )
+
+
+def loan_write_off(
+    *,
+    source_ref: str,
+    loan_account_no: str,
+    amount: Money,
+    business_date: date,
+    memo: str,
+    overdue_account_no: str | None = None,
+    overdue_amount: Money = Money.ZERO,
+) -> VoucherDraft:
+    """核销 (rules.md §5.11): the loan is charged against the loan risk reserve: Dr 301 / Cr 121
+    (and Cr 122 for the overdue principal)."""
+    lines = [Posting(AccountRef.ledger(loan_account_no), Side.CREDIT, amount)] if amount.is_positive else []
+    if overdue_amount.is_positive and overdue_account_no is not None:
+        lines.append(Posting(AccountRef.ledger(overdue_account_no), Side.CREDIT, overdue_amount))
+    return VoucherDraft(
+        source="loan_write_off",
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=(Posting(AccountRef.gl(GL.LOAN_RISK_RESERVE), Side.DEBIT, amount + overdue_amount), *lines),
+        kind="loan_write_off",
+    )
+
+
+# --- accounting: year-end close, value-added income distribution, funds (accounting slice) --------
+
+YEAR_END_CLOSE_SOURCE: Final = "year_end_close"
+YEAR_END_CLOSE_KIND: Final = "year_end_close"
+VAI_DISTRIBUTION_SOURCE: Final = "vai_distribution"
+FUNDS_SOURCE: Final = "funds"
+# Income, expense and distribution leaves are emptied into 311 at year end (rules.md §7.2).
+YEAR_END_CLOSED_PREFIXES: Final = ("401", "411", "321")
+
+
+def year_end_close(
+    *, year: int, balances: Sequence[tuple[str, Side, Money]], business_date: date
+) -> VoucherDraft | None:
+    """结转: empty every income (401xx), expense (411xx) and distribution (321xx) leaf into 311.
+
+    `balances` are (code, normal side, balance signed by that side). None when nothing is left
+    to carry (a year without income or expense).
+    """
+    postings: list[Posting] = []
+    net_credit = 0  # what 311 must receive (credit) to balance the closing lines
+    for code, normal, balance in balances:
+        if not code.startswith(YEAR_END_CLOSED_PREFIXES) or balance.fen == 0:
+            continue
+        side = normal.opposite if balance.fen > 0 else normal
+        postings.append(Posting(AccountRef.gl(code), side, Money(abs(balance.fen))))
+        net_credit += abs(balance.fen) if side is Side.DEBIT else -abs(balance.fen)
+    if net_credit:
+        side = Side.CREDIT if net_credit > 0 else Side.DEBIT
+        postings.append(Posting(AccountRef.gl(GL.VALUE_ADDED_INCOME), side, Money(abs(net_credit))))
+    if len(postings) < 2:
+        return None
+    return VoucherDraft(
+        source=YEAR_END_CLOSE_SOURCE,
+        source_ref=str(year),
+        business_date=business_date,
+        value_date=business_date,
+        memo=f"{year}年度业务收支及增值收益分配结转增值收益",
+        postings=tuple(postings),
+        kind=YEAR_END_CLOSE_KIND,
+    )
+
+
+def value_added_distribution(
+    *,
+    year: int,
+    risk_reserve: Money,
+    management_costs: Money,
+    low_rent_housing: Money,
+    business_date: date,
+) -> VoucherDraft:
+    """增值收益分配: Dr 32101 / Cr 301, Dr 32102 / Cr 21902, Dr 32103 / Cr 21402 (parts > 0)."""
+    pairs = (
+        (GL.PROVISION_RISK_RESERVE, GL.LOAN_RISK_RESERVE, risk_reserve),
+        (GL.PROVISION_MANAGEMENT_COSTS, GL.MANAGEMENT_COSTS_PAYABLE, management_costs),
+        (GL.PROVISION_LOW_RENT_HOUSING, GL.LOW_RENT_HOUSING_PAYABLE, low_rent_housing),
+    )
+    postings: list[Posting] = []
+    for debit, credit, amount in pairs:
+        if amount.fen > 0:
+            postings.append(Posting(AccountRef.gl(debit), Side.DEBIT, amount))
+            postings.append(Posting(AccountRef.gl(credit), Side.CREDIT, amount))
+    return VoucherDraft(
+        source=VAI_DISTRIBUTION_SOURCE,
+        source_ref=str(year),
+        business_date=business_date,
+        value_date=business_date,
+        memo=f"{year}年度增值收益分配",
+        postings=tuple(postings),
+        kind="vai_distribution",
+    )
+
+
+def bank_interest_income(
+    *,
+    source_ref: str,
+    bank: AccountRef,
+    amount: Money,
+    business_date: date,
+    memo: str,
+    vai_deposit: bool = False,
+) -> VoucherDraft:
+    """存款利息收入: Dr 101xx (or 102) / Cr 40101 (or 40102 for value-added-income deposits)."""
+    income = GL.INCOME_VAI_DEPOSIT_INTEREST if vai_deposit else GL.INCOME_DEPOSIT_INTEREST
+    return VoucherDraft(
+        source=FUNDS_SOURCE,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=(Posting(bank, Side.DEBIT, amount), Posting(AccountRef.gl(income), Side.CREDIT, amount)),
+        kind="bank_interest",
+    )
+
+
+def bank_fee(
+    *,
+    source_ref: str,
+    bank: AccountRef,
+    amount: Money,
+    business_date: date,
+    memo: str,
+    loan_fee: bool = False,
+) -> VoucherDraft:
+    """银行手续费: Dr 41102 collection fees (or 41103 entrusted-loan fees) / Cr 101xx."""
+    expense = GL.EXPENSE_LOAN_FEES if loan_fee else GL.EXPENSE_COLLECTION_FEES
+    return VoucherDraft(
+        source=FUNDS_SOURCE,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=(Posting(AccountRef.gl(expense), Side.DEBIT, amount), Posting(bank, Side.CREDIT, amount)),
+        kind="bank_fee",
+    )
+
+
+def time_deposit_placement(
+    *, source_ref: str, current: AccountRef, time: AccountRef, amount: Money, business_date: date, memo: str
+) -> VoucherDraft:
+    """定期/通知存款存入: Dr the time-deposit leaf / Cr the current account's 101xx."""
+    return VoucherDraft(
+        source=FUNDS_SOURCE,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=(Posting(time, Side.DEBIT, amount), Posting(current, Side.CREDIT, amount)),
+        kind="time_deposit",
+    )
+
+
+def time_deposit_withdrawal(
+    *,
+    source_ref: str,
+    current: AccountRef,
+    time: AccountRef,
+    principal: Money,
+    interest: Money,
+    business_date: date,
+    memo: str,
+    vai_deposit: bool = False,
+) -> VoucherDraft:
+    """定期/通知存款支取: Dr current (principal + interest) / Cr time leaf, Cr 40101 interest
+    (40102 for deposits of value-added income)."""
+    postings = [
+        Posting(current, Side.DEBIT, principal + interest),
+        Posting(time, Side.CREDIT, principal),
+    ]
+    if interest.fen > 0:
+        income = GL.INCOME_VAI_DEPOSIT_INTEREST if vai_deposit else GL.INCOME_DEPOSIT_INTEREST
+        postings.append(Posting(AccountRef.gl(income), Side.CREDIT, interest))
+    return VoucherDraft(
+        source=FUNDS_SOURCE,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=business_date,
+        memo=memo,
+        postings=tuple(postings),
+        kind="time_deposit",
+    )

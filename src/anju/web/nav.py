@@ -41,6 +41,12 @@ NAV: tuple[NavSection, ...] = (
             NavItem("凭证", "/ledger/vouchers", P.LEDGER_VIEW),
             NavItem("手工凭证", "/ledger/vouchers/new", P.LEDGER_POST_MANUAL),
             NavItem("试算平衡", "/ledger/trial-balance", P.LEDGER_VIEW),
+            # accounting (issue 9)
+            NavItem("制单与复核", "/accounting/vouchers", P.LEDGER_VIEW),
+            NavItem("月结与年结", "/accounting/periods", P.LEDGER_VIEW),
+            NavItem("账簿与报表", "/accounting/reports", P.REPORTS_VIEW),
+            NavItem("增值收益", "/accounting/value-added", P.REPORTS_VIEW),
+            NavItem("资金管理", "/accounting/funds", P.REPORTS_VIEW),
         ),
     ),
     NavSection("系统运行", (NavItem("批处理", "/batch/runs", P.BATCH_VIEW),)),
@@ -57,6 +63,25 @@ NAV: tuple[NavSection, ...] = (
             NavItem("柜面收款", "/remittance/payments/new", P.COLLECTION_MANAGE),
             NavItem("欠缴与催缴", "/remittance/arrears", P.COLLECTION_VIEW),
             NavItem("缓缴与降低比例", "/remittance/deferrals", P.COLLECTION_VIEW),
+        ),
+    ),
+    # withdrawals (提取, issue 7)
+    NavSection(
+        "提取业务",
+        (
+            NavItem("提取业务", "/withdrawals", P.WITHDRAWAL_VIEW),
+            NavItem("受理提取申请", "/withdrawals/new", P.WITHDRAWAL_MANAGE),
+            NavItem("职工授权与约定提取", "/withdrawals/person", P.WITHDRAWAL_VIEW),
+            NavItem("客户管理与原因配置", "/withdrawals/admin", P.WITHDRAWAL_VIEW),
+        ),
+    ),
+    # housing loans (个人住房贷款, issue 8)
+    NavSection(
+        "贷款业务",
+        (
+            NavItem("贷款查询", "/loans", P.LOAN_VIEW),
+            NavItem("受理贷款申请", "/loans/new", P.LOAN_MANAGE),
+            NavItem("开发商与楼盘准入", "/loans/developers", P.LOAN_VIEW),
         ),
     ),
     NavSection(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from anju.web import (
+    accounting,  # accounting (issue 9)
     audit,
     auth,
     bank,
@@ -17,6 +18,7 @@ from anju.web import (
     hall_accounts,
     home,
     ledger,
+    loans,  # housing loans (个人住房贷款, issue 8)
     members,
     operators,
     org,
@@ -24,6 +26,7 @@ from anju.web import (
     remittance,
     sheets,
     units,
+    withdrawals,  # withdrawals (提取, issue 7)
 )
 
 
@@ -35,6 +38,7 @@ def web_router() -> APIRouter:
         org,
         policy,
         ledger,
+        accounting,  # accounting (issue 9)
         units,
         members,
         cases,
@@ -49,6 +53,8 @@ def web_router() -> APIRouter:
         hall_accounts,
         hall,
         dashboard,
+        withdrawals,  # withdrawals (提取, issue 7)
+        loans,  # housing loans (个人住房贷款, issue 8)
     ):
         router.include_router(module.router)
     return router

@@ -59,6 +59,11 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         if self._read_only:
             conn = conn.execution_options(**{READ_ONLY_OPTION: True})
+            if conn.dialect.name == "postgresql":
+                # A read sees ONE snapshot across all its statements (reliability C2): under Read
+                # Committed each SELECT sees its own, and a report could catch half a transfer.
+                # Read-only transactions never fail serialisation under REPEATABLE READ.
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
         self.conn = conn
         self._tx = conn.begin()
         for name, factory in REPOSITORIES.items():

@@ -1,6 +1,7 @@
 """Repository modules; importing one registers it on the unit of work."""
 
 from anju.adapters.db.repositories import (  # noqa: F401
+    accounting,  # accounting slice (会计核算)
     audit,
     bank,
     batch,
@@ -11,9 +12,11 @@ from anju.adapters.db.repositories import (  # noqa: F401
     hall,
     interest,
     ledger,
+    loans,  # housing loans (个人住房贷款)
     org,
     policy,
     remittance,
     security,
     sheets,
+    withdrawals,  # withdrawals (提取)
 )

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import ColumnElement
 
 from anju.adapters.db.repositories.common import SqlSequenceRepository, insert_if_absent
+from anju.adapters.db.tables.accounting import period_lock
 from anju.adapters.db.tables.ledger import (
     business_calendar,
     gl_account,
@@ -66,6 +67,14 @@ T = TypeVar("T")
 IN_CHUNK = 5000  # bound parameters per IN (...) list: far below SQLite's 32,766
 COPY_THRESHOLD = 200  # postings above which PostgreSQL inserts them with COPY
 MAX_FINDINGS = 50  # per check: enough to act on, small enough to read
+
+
+def read_closed_through(conn: Connection) -> date | None:
+    """The period lock (accounting slice): last day of the last closed period, by primary key."""
+    value = conn.execute(select(period_lock.c.closed_through).where(period_lock.c.id == 1)).scalar()
+    if value is None:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
@@ -428,6 +437,14 @@ class SqlLedgerRepository:
         existing = self._voucher_by_source(draft.source, draft.source_ref)
         if existing is not None:
             return self._replay_or_refuse(existing, draft, replay_ok)
+        # Period lock (结账): nothing posts into a closed period; one primary-key read.
+        closed_through = read_closed_through(self._conn)
+        if closed_through is not None and draft.business_date <= closed_through:
+            raise LedgerRuleViolation(
+                "period_closed",
+                business_date=draft.business_date.isoformat(),
+                closed_through=closed_through.isoformat(),
+            )
         reverses_id = self._check_reversible(draft.reverses) if draft.reverses else None
         chart = self._chart()
         lines = self._resolve(draft, chart)

@@ -1,0 +1,192 @@
+"""Housing loans (个人住房贷款): developers and projects admitted for cooperation, loans from
+application to settlement, the stored schedule, the loan business detail (贷款业务明细).
+
+`loan_party` carries the one-active-loan-per-person rule (reliability.md C4) as a partial unique
+index: two concurrent applications for the same person cannot both insert their party row,
+whatever the isolation level, so the rule never rests on a check-then-insert.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from anju.adapters.db.schema import BigId, Fen, metadata
+
+loan_developer = Table(
+    "loan_developer",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(20), nullable=False, unique=True, comment="开发商编号"),
+    Column("name", String(120), nullable=False),
+    Column("credit_code", String(18), nullable=False, comment="统一社会信用代码"),
+    Column("status", String(12), nullable=False, comment="admitted | suspended (准入 / 暂停)"),
+    Column("guarantee_terms", String(400), nullable=False, comment="阶段性担保条款"),
+    Column("branch_id", BigId, ForeignKey("branch.id"), nullable=True),
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    comment="开发商 admitted for cooperation (准入)",
+)
+
+loan_project = Table(
+    "loan_project",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("developer_id", BigId, ForeignKey("loan_developer.id"), nullable=False),
+    Column("name", String(120), nullable=False, comment="楼盘名称"),
+    Column("address", String(200), nullable=False),
+    Column("presale_permit", String(60), nullable=False, comment="商品房预售许可证号"),
+    Column("planning_permit", String(60), nullable=False, comment="建设工程规划许可证号"),
+    Column("construction_permit", String(60), nullable=False, comment="施工许可证号"),
+    Column("land_use_permit", String(60), nullable=False, comment="国有土地使用证号"),
+    Column("guarantee_terms", String(400), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("developer_id", "name"),
+    comment="楼盘 of an admitted developer, with its permits",
+)
+
+loan_building = Table(
+    "loan_building",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("project_id", BigId, ForeignKey("loan_project.id"), nullable=False),
+    Column("name", String(60), nullable=False, comment="楼栋号"),
+    Column("status", String(12), nullable=False),
+    UniqueConstraint("project_id", "name"),
+    comment="Buildings (楼栋) of a project admitted for loans",
+)
+
+loan = Table(
+    "loan",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("loan_no", String(20), nullable=False, unique=True, comment="贷款编号 (申请编号)"),
+    Column("case_no", String(30), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("branch_id", BigId, ForeignKey("branch.id"), nullable=True),
+    Column("borrower_account_no", String(20), nullable=False, comment="借款人个人账号"),
+    Column("borrower_member_id", BigId, nullable=False),
+    Column("co_borrower_account_no", String(20), nullable=True, comment="共同借款人（配偶）个人账号"),
+    Column("co_borrower_member_id", BigId, nullable=True),
+    Column("house_kind", String(12), nullable=False, comment="new 新房 | second_hand 二手房"),
+    Column("project_id", BigId, ForeignKey("loan_project.id"), nullable=True),
+    Column("building_id", BigId, ForeignKey("loan_building.id"), nullable=True),
+    Column("house_address", String(200), nullable=False),
+    Column("house_price_fen", Fen, nullable=False),
+    Column("appraisal_fen", Fen, nullable=True, comment="评估价 (二手房)"),
+    Column("down_payment_fen", Fen, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    Column("term_months", Integer, nullable=False),
+    Column("method", String(20), nullable=False),
+    Column("first_home", Boolean, nullable=False),
+    Column("annual_rate", Numeric(8, 6), nullable=False),
+    Column("limit_fen", Fen, nullable=False),
+    Column("decision", Text, nullable=False, comment="JSON: figures, checks and their sources"),
+    Column("seller_name", String(60), nullable=False),
+    Column("seller_account_no", String(32), nullable=False),
+    Column("seller_bank_code", String(12), nullable=False),
+    Column("repayment_account_no", String(32), nullable=False, comment="还款银行账号"),
+    Column("offset_agreement", Boolean, nullable=False, server_default=text("false"), comment="冲还贷协议"),
+    Column("commercial_bank", String(60), nullable=True),
+    Column("commercial_amount_fen", Fen, nullable=True),
+    Column("commercial_rate", Numeric(8, 6), nullable=True),
+    Column("commercial_term_months", Integer, nullable=True, comment="组合贷款商业贷款期限"),
+    Column("contract_no", String(30), nullable=True, unique=True),
+    Column("contract_signed_on", Date, nullable=True),
+    Column("mortgage_no", String(60), nullable=True, comment="不动产登记证明号"),
+    Column("mortgage_registered_on", Date, nullable=True),
+    Column("certificates", String(400), nullable=True, comment="权证保管"),
+    Column("ledger_account_no", String(20), nullable=True, unique=True),
+    Column("overdue_account_no", String(20), nullable=True, unique=True, comment="逾期贷款分户 (122)"),
+    Column("disbursement_e2e_id", String(40), nullable=True),
+    Column("disbursed_on", Date, nullable=True),
+    Column("repayment_day", Integer, nullable=True),
+    Column(
+        "level_fen", Fen, nullable=True, comment="月供 (等额本息) or monthly principal (等额本金) in force"
+    ),
+    Column("risk_tier", String(20), nullable=False, comment="五级分类"),
+    Column("days_past_due", Integer, nullable=False, server_default=text("0")),
+    Column("settled_on", Date, nullable=True),
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    Index("ix_loan_state", "state"),
+    Index("ix_loan_borrower_member_id", "borrower_member_id"),
+    comment="Housing loans from application (受理) to settlement (结清)",
+)
+
+loan_party = Table(
+    "loan_party",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("loan_id", BigId, ForeignKey("loan.id"), nullable=False),
+    Column("member_id", BigId, nullable=False),
+    Column("role", String(12), nullable=False, comment="borrower | co_borrower"),
+    Column("active", Boolean, nullable=False),
+    Index(
+        "uq_loan_party_active_member",
+        "member_id",
+        unique=True,
+        sqlite_where=text("active"),
+        postgresql_where=text("active"),
+    ),
+    Index("ix_loan_party_loan_id", "loan_id"),
+    comment="Persons bound by a loan; at most one active loan per person (C4)",
+)
+
+loan_instalment = Table(
+    "loan_instalment",
+    metadata,
+    Column("loan_id", BigId, ForeignKey("loan.id"), primary_key=True),
+    Column("instalment_no", Integer, primary_key=True),
+    Column("due_date", Date, nullable=False),
+    Column("annual_rate", Numeric(8, 6), nullable=False),
+    Column("opening_fen", Fen, nullable=False),
+    Column("principal_fen", Fen, nullable=False),
+    Column("interest_fen", Fen, nullable=False),
+    Column("closing_fen", Fen, nullable=False),
+    Column("interest_days", Integer, nullable=True),
+    Column("paid_principal_fen", Fen, nullable=False, server_default=text("0")),
+    Column("paid_interest_fen", Fen, nullable=False, server_default=text("0")),
+    Column("paid_penalty_fen", Fen, nullable=False, server_default=text("0")),
+    Column("overdue_fen", Fen, nullable=False, server_default=text("0"), comment="principal held in 122"),
+    Column("settled_on", Date, nullable=True),
+    Index("ix_loan_instalment_due_date", "due_date"),
+    comment="The schedule in force (还款计划) and what was received per instalment",
+)
+
+loan_txn = Table(
+    "loan_txn",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("loan_id", BigId, ForeignKey("loan.id"), nullable=False),
+    Column("txn_type", String(2), nullable=False, comment="贷款业务明细类型 DKYWMXLX"),
+    Column("business_date", Date, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    Column("principal_fen", Fen, nullable=False),
+    Column("interest_fen", Fen, nullable=False),
+    Column("penalty_fen", Fen, nullable=False),
+    Column("voucher_no", String(30), nullable=True),
+    Column("source_ref", String(128), nullable=False),
+    Column("memo", String(200), nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("loan_id", "source_ref"),
+    comment="贷款业务明细: disbursement, repayments, prepayments, repricing, write-off",
+)
