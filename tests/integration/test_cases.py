@@ -200,3 +200,31 @@ def test_unknown_channel_and_case(centre: Centre) -> None:
     assert refused(centre, bad_channel).code == "case_channel_unknown"
     err = refused(centre, lambda uow: cases.advance_case(uow, clerk, "5041010000000000999", "finish"))
     assert err.code == "not_found"
+
+
+def test_the_generic_case_actions_refuse_a_kind_its_capability_manages(centre: Centre) -> None:
+    """A withdrawal, loan or deferral has a state of its own: only its page may move its case."""
+    clerk = centre.clerk("02")
+    case = run(
+        centre.container.uow,
+        lambda uow: cases.open_case(
+            uow,
+            clerk,
+            kind="withdrawal",
+            channel="counter",
+            subject_type="member_account",
+            subject_ref="204101000000000001",
+            summary="测试提取办件",
+        ),
+    )
+    err = refused(
+        centre, lambda uow: cases.advance_generic_case(uow, reviewer(centre), case.case_no, "review")
+    )
+    assert err.code == "case_managed_elsewhere"
+    assert "/withdrawals" in err.message
+    generic = open_(centre, clerk)
+    moved = run(
+        centre.container.uow,
+        lambda uow: cases.advance_generic_case(uow, reviewer(centre), generic.case_no, "review"),
+    )
+    assert moved.state == "reviewed"

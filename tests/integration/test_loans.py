@@ -661,3 +661,15 @@ def test_overdue_principal_moves_to_122_and_back_on_repayment(world: World) -> N
             ).scalar_one()
             assert int(sub) == int(gl), code
     world.assert_ledger_ok()
+
+
+def test_an_overdue_borrower_cannot_withdraw(world: World) -> None:
+    """Withdrawals ask the loans slice (rules.md: no withdrawal with an overdue centre loan)."""
+    from anju.services import withdrawals
+
+    borrower = world.member()
+    view = world.to_disbursed(world.apply(world.application(borrower)).loan_no)
+    member_id = world.look(lambda uow: uow.loans.loan(view.loan_no)).borrower_member_id
+    assert not world.look(lambda uow: withdrawals.has_overdue_loan(uow, member_id))
+    run_job(world.c.uow, loan_jobs.OVERDUE, date(2027, 1, 2), actor=Actor.system("test"))
+    assert world.look(lambda uow: withdrawals.has_overdue_loan(uow, member_id))

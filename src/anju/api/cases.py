@@ -57,14 +57,16 @@ def get_case(
 @router.post("/{case_no}/decision", response_model=CaseOut, summary="审核、审批、复核审批、退回或拒绝")
 def decide(case_no: CaseNoPath, body: DecisionIn, cmd: Command = command(P.COLLECTION_APPROVE)) -> Response:
     return cmd.execute(
-        lambda uow: CaseOut.of(cases.advance_case(uow, cmd.actor, case_no, body.action, body.reason))
+        lambda uow: CaseOut.of(cases.advance_generic_case(uow, cmd.actor, case_no, body.action, body.reason))
     )
 
 
 @router.post("/{case_no}/finish", response_model=CaseOut, summary="办结（已审批的办件）")
 def finish(case_no: CaseNoPath, body: ReasonIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Response:
     return cmd.execute(
-        lambda uow: CaseOut.of(cases.advance_case(uow, cmd.actor, case_no, "finish", body.reason or None))
+        lambda uow: CaseOut.of(
+            cases.advance_generic_case(uow, cmd.actor, case_no, "finish", body.reason or None)
+        )
     )
 
 

@@ -72,9 +72,31 @@ class CaseConflict(Conflict):
     """The case was rated already."""
 
 
-def register_case_kind(kind: str, label: str) -> None:
-    """Name a kind of case for lists and pages (withdrawals, loans ... call this at import)."""
+# Kinds whose record has a state of its own (a withdrawal, a loan, a deferral): they move only
+# through their owner's service, which keeps both in step; the generic case page refuses them.
+MANAGED_KINDS: dict[str, str] = {}
+
+
+def register_case_kind(kind: str, label: str, *, managed_at: str | None = None) -> None:
+    """Name a kind of case for lists and pages (withdrawals, loans ... call this at import).
+    `managed_at`: the page where such cases are handled (the generic actions refuse them)."""
     CASE_KINDS.setdefault(kind, label)
+    if managed_at is not None:
+        MANAGED_KINDS[kind] = managed_at
+
+
+def advance_generic_case(
+    uow: UnitOfWork, actor: Actor, case_no: str, action: str, reason: str | None = None
+) -> CaseView:
+    """The generic case page's and API's action: only for kinds no capability manages itself."""
+    record = uow.cases.get(case_no.strip())
+    if record is not None and record.kind in MANAGED_KINDS:
+        raise CaseConflict(
+            "case_managed_elsewhere",
+            kind=CASE_KINDS.get(record.kind, record.kind),
+            page=MANAGED_KINDS[record.kind],
+        )
+    return advance_case(uow, actor, case_no, action, reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,8 +49,10 @@ STATE_LABELS: Final = {
 PENDING_OR_IN_FORCE: Final = (DeferralState.ACCEPTED, DeferralState.APPROVED, DeferralState.ACTIVE)
 EOD_STEP: Final = "remittance_deferrals"
 
-register_case_kind(DeferralKind.DEFERRAL, "缓缴申请")
-register_case_kind(DeferralKind.RATIO_REDUCTION, "降低缴存比例申请")
+register_case_kind(DeferralKind.DEFERRAL, "缓缴申请", managed_at="缓缴与降低比例（/remittance/deferrals）")
+register_case_kind(
+    DeferralKind.RATIO_REDUCTION, "降低缴存比例申请", managed_at="缓缴与降低比例（/remittance/deferrals）"
+)
 
 
 @dataclass(frozen=True, slots=True)

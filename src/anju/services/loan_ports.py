@@ -211,6 +211,10 @@ class LoanRepository(Protocol):
 
     def has_active_loan(self, member_ids: Sequence[int]) -> bool: ...
 
+    def has_overdue_loan(self, member_id: int) -> bool:
+        """The person borrows or co-borrows a loan that is past due."""
+        ...
+
     def count_loans_of(self, member_ids: Sequence[int]) -> int:
         """Loans ever disbursed to these persons as borrower or co-borrower (家庭贷款次数)."""
         ...

@@ -601,7 +601,7 @@ _ONE_DAY: Final = timedelta(days=1)
 # --- write-off (核销, rules.md §5.11) ------------------------------------------------------------
 
 WRITE_OFF_KIND: Final = "loan_write_off"
-cases.register_case_kind(WRITE_OFF_KIND, "贷款核销")
+cases.register_case_kind(WRITE_OFF_KIND, "贷款核销", managed_at="贷款业务（/loans）")
 
 
 def _write_off_case(uow: UnitOfWork, loan_no: str) -> str | None:

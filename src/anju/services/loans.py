@@ -57,7 +57,7 @@ from anju.ledger.chart import AccountKind
 from anju.ledger.entries import AccountRef
 from anju.ledger.posting_rules import LOAN_ACCOUNT
 from anju.money import Money, Rate
-from anju.services import bank, cases, policy
+from anju.services import bank, cases, policy, withdrawals
 from anju.services.calendar import current_business_date
 from anju.services.loan_ports import (
     DeveloperRecord,
@@ -68,7 +68,10 @@ from anju.services.loan_ports import (
 from anju.services.ports import MemberAccountRecord, UnitOfWork
 
 CASE_KIND: Final = "loan_application"
-cases.register_case_kind(CASE_KIND, "个人住房贷款")
+# Withdrawals refuse a person with an overdue loan of the centre (rules.md); the loans slice
+# answers that question for them.
+withdrawals.register_overdue_loan_check(lambda uow, member_id: uow.loans.has_overdue_loan(member_id))
+cases.register_case_kind(CASE_KIND, "个人住房贷款", managed_at="贷款业务（/loans）")
 
 DISBURSEMENT_PURPOSE: Final = "loan_disbursement"
 LOAN_SEQUENCE: Final = "loan_no"

@@ -73,7 +73,7 @@ STATE_LABELS: Final = {
     WithdrawalState.RETURNED: "已退回",
 }
 
-cases.register_case_kind(CASE_KIND, "住房公积金提取")
+cases.register_case_kind(CASE_KIND, "住房公积金提取", managed_at="提取业务（/withdrawals）")
 
 
 class WithdrawalNotFound(NotFound):
@@ -93,6 +93,11 @@ def register_overdue_loan_check(check: OverdueLoanCheck) -> None:
     """`check(uow, member_id)` is True when the person has an overdue HPF loan (loans slice)."""
     if check not in _OVERDUE_CHECKS:
         _OVERDUE_CHECKS.append(check)
+
+
+def has_overdue_loan(uow: UnitOfWork, member_id: int) -> bool:
+    """What the registered checks say (False while no loans slice is installed)."""
+    return any(check(uow, member_id) for check in _OVERDUE_CHECKS)
 
 
 # --- inputs and views ----------------------------------------------------------------------------
@@ -340,7 +345,7 @@ def facts_of(uow: UnitOfWork, account: MemberAccountRecord, *, excluding: int | 
         in_payment=uow.withdrawals.in_payment_total(account.member_id),
         continuous_months=_continuous_months(uow, account),
         sealed_since=_sealed_since(uow, account),
-        has_overdue_loan=any(check(uow, account.member_id) for check in _OVERDUE_CHECKS),
+        has_overdue_loan=has_overdue_loan(uow, account.member_id),
         blacklist_reason=black.reason if black is not None else None,
         fraud_found_on=black.fraud_found_on if black is not None else None,
     )

@@ -110,7 +110,7 @@ def decide(
         session,
         case_no,
         "decided",
-        lambda uow: cases.advance_case(uow, session.actor, case_no, action, reason or None),
+        lambda uow: cases.advance_generic_case(uow, session.actor, case_no, action, reason or None),
     )
 
 
@@ -123,7 +123,7 @@ def finish(
         session,
         case_no,
         "finished",
-        lambda uow: cases.advance_case(uow, session.actor, case_no, "finish"),
+        lambda uow: cases.advance_generic_case(uow, session.actor, case_no, "finish"),
     )
 
 

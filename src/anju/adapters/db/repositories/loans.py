@@ -273,6 +273,15 @@ class SqlLoanRepository:
         stmt = select(func.count()).where(loan_party.c.member_id.in_(list(member_ids)), loan_party.c.active)
         return int(self._conn.execute(stmt).scalar_one()) > 0
 
+    def has_overdue_loan(self, member_id: int) -> bool:
+        """A loan the person borrows or co-borrows is past due (days past due > 0)."""
+        stmt = (
+            select(func.count())
+            .select_from(loan_party.join(loan, loan.c.id == loan_party.c.loan_id))
+            .where(loan_party.c.member_id == member_id, loan_party.c.active, loan.c.days_past_due > 0)
+        )
+        return int(self._conn.execute(stmt).scalar_one()) > 0
+
     def count_loans_of(self, member_ids: Sequence[int]) -> int:
         ids = list(member_ids)
         stmt = select(func.count()).where(
