@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from anju.adapters.bank import codec, files
 from anju.adapters.bank.client import recv_exactly
+from anju.adapters.db.engine import READ_ONLY_OPTION
 from anju.adapters.db.tables.bank import bank_notice, bank_statement_file
 from anju.adapters.db.tables.remittance import unit_payment
 from anju.domain.bank import BankConflict, BankFileRejected, NoticeState, StatementFile, StatementLine
@@ -39,7 +40,9 @@ from tests.integration.collection_helpers import DAY
 
 
 def count(world: World, table: object) -> int:
-    with world.container.engine.connect() as conn:
+    # A reader's deferred BEGIN: it never waits for the write lock, so polling while another
+    # process imports sees every commit instead of queueing behind the writer.
+    with world.container.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
 
 
