@@ -329,6 +329,7 @@ MESSAGES: dict[str, str] = {
     "receipt_not_paid": "{month}的清册当前状态为“{state}”，入账后才能打印回单",
     "statement_period_invalid": "查询期间不正确：起始日期 {start} 晚于截止日期 {end}",
     "statement_period_too_long": "查询期间最长 {years} 年",
+    "ledger_account_not_closed": "账户 {account} 当前状态为 {status}，不是已销户的零余额账户，不能重新启用",
     "case_managed_elsewhere": "“{kind}”办件请在{page}办理，不能在办件页面直接操作",
     # --- online halls (网厅): hall accounts, SMS login codes ------------------------------------
     "hall_login_failed": "账号或密码不正确",

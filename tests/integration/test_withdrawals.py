@@ -613,3 +613,29 @@ def test_the_receipt_is_recorded_with_its_verification_code(world: World) -> Non
     issued = world.look(lambda uow: uow.documents.issued(printed.verification_code))
     assert issued is not None and issued.kind == "withdrawal_receipt"
     assert render_withdrawal_receipt(printed.content, world.container.crypto).startswith(b"%PDF")
+
+
+def test_a_closed_account_is_reopened_when_the_person_joins_a_unit_again(world: World) -> None:
+    """One account per person for life (issue 3): closed by a closing withdrawal, the same account
+    comes back when the person is employed again, with a zero balance that takes contributions."""
+    fund(world, Money.of("10000.00"), "F-reopen")
+    req = svc.WithdrawalRequest(
+        account_no=world.account_no, reason_code="03", materials=materials(world, "03")
+    )
+    paying = approve(world, submit(world, req).withdrawal_no)
+    settle(world, paying.e2e_id or "")
+    assert world.look(lambda uow: get_member_account(uow, world.clerk, world.account_no)).status == "05"
+
+    other = register(world.centre, world.clerk, 7)
+    again = open_member(world.centre, world.clerk, other.unit_account_no, 1, name="张三")
+    assert again.reused
+    assert again.account.account_no == world.account_no  # the same account, not a new one
+    assert (again.account.status, again.account.closed_on, again.account.unit_account_no) == (
+        "01",
+        None,
+        other.unit_account_no,
+    )
+    assert again.account.balance == Money.ZERO
+    fund(world, Money.of("500.00"), "F-after-reopen")  # it takes money again
+    assert world.balance() == Money.of("500.00")
+    assert_books_balance(world)

@@ -192,8 +192,11 @@ def test_a_frozen_account_still_takes_contributions_and_corrections() -> None:
 
 
 @pytest.mark.parametrize("status", ["03", "04", "05"])
-def test_a_closed_account_accepts_nothing(status: str) -> None:
+def test_a_closed_account_accepts_nothing_but_reopening(status: str) -> None:
     for action in MEMBER_TRANSITIONS:
+        if action == "reopen" and status != "03":  # closed by withdrawal or transfer out: reopened
+            assert member_transition(status, action) == MemberStatus.NORMAL
+            continue
         with pytest.raises(ContributionRuleViolation) as err:
             member_transition(status, action)
         assert err.value.code == "member_account_status_forbids"

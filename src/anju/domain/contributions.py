@@ -184,6 +184,11 @@ MEMBER_TRANSITIONS: Final[dict[str, Transition]] = {
     "withdraw": Transition("提取", frozenset({_N, _S}), None),
     "close_withdrawal": Transition("销户提取", frozenset({_N, _S}), MemberStatus.CLOSED_WITHDRAWN),
     "transfer_out": Transition("异地转出", frozenset({_N, _S}), MemberStatus.CLOSED_TRANSFERRED),
+    # One account per person for life: someone whose account was closed by a closing withdrawal
+    # or a transfer out to another city, and who joins a unit here again, gets it back.
+    "reopen": Transition(
+        "重新启用", frozenset({MemberStatus.CLOSED_WITHDRAWN, MemberStatus.CLOSED_TRANSFERRED}), _N
+    ),
 }
 
 _U = UnitStatus

@@ -431,7 +431,8 @@ def _reuse(
     card: str | None,
     bank: str | None,
 ) -> OpenedAccount:
-    """The person already has their one account: take it back if sealed, refuse otherwise."""
+    """The person already has their one account: take it back if sealed, or reopen it if it was
+    closed by a closing withdrawal or a transfer out; refuse otherwise."""
     if account.status in (MemberStatus.NORMAL, MemberStatus.FROZEN):
         raise c.CollectionConflict(
             "member_account_exists",
@@ -441,24 +442,32 @@ def _reuse(
         )
     if account.status == MemberStatus.CLOSED_MERGED:
         raise c.CollectionConflict("member_account_merged", account_no=account.account_no)
-    new_status = member_transition(account.status, "unseal")
+    reopen = account.status in (MemberStatus.CLOSED_WITHDRAWN, MemberStatus.CLOSED_TRANSFERRED)
+    new_status = member_transition(account.status, "reopen" if reopen else "unseal")
     values: dict[str, Any] = {
         "status": new_status,
         "unit_id": unit.id,
         "branch_id": unit.branch_id,
         **_parts_values(parts),
     }
+    if reopen:
+        values.update(closed_on=None, close_reason=None)
+        uow.ledger.reopen_account(account.ledger_account_no, day)
     if card is not None:
         values.update(bank_card=card, bank_code=bank)
     uow.members.update_account(account.id, values, uow.now_utc())
-    uow.members.start_employment(account.id, unit.id, day, "unseal")
+    uow.members.start_employment(account.id, unit.id, day, "open" if reopen else "unseal")
     record = _reload(uow, account.account_no)
     case_no = _case(
         uow,
         actor,
-        kind="member_unseal",
+        kind="member_open" if reopen else "member_unseal",
         account=record,
-        summary=f"开户时启封原账户：转入单位 {unit.unit_account_no}",
+        summary=(
+            f"重新启用销户账户：在单位 {unit.unit_account_no} 缴存"
+            if reopen
+            else f"开户时启封原账户：转入单位 {unit.unit_account_no}"
+        ),
         branch_id=unit.branch_id,
     )
     _audit(
@@ -471,6 +480,7 @@ def _reuse(
             "wage_base": str(parts.wage_base),
             "clamped": parts.bound,
             "reused": True,
+            "reopened": reopen,
             "previous_unit": account.unit_account_no,
             "case_no": case_no,
         },

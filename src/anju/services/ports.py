@@ -189,6 +189,10 @@ class LedgerRepository(Protocol):
         """Close a zero-balance account (raises ledger_account_not_zero otherwise)."""
         ...
 
+    def reopen_account(self, account_no: str, reopened_on: date) -> None:
+        """Reopen a closed zero-balance account (raises ledger_account_not_closed otherwise)."""
+        ...
+
     def post(
         self,
         draft: VoucherDraft,

@@ -414,6 +414,28 @@ class SqlLedgerRepository:
                 "ledger_account_not_zero", account=account_no, balance=str(account.balance)
             )
 
+    def reopen_account(self, account_no: str, reopened_on: date) -> None:
+        """Take a closed zero-balance account back into use; its daily products (if it keeps
+        any) start again on `reopened_on`."""
+        t = ledger_account
+        done = self._conn.execute(
+            update(t)
+            .where(t.c.account_no == account_no, t.c.status == "closed", t.c.balance_fen == 0)
+            .values(
+                status="open",
+                closed_on=None,
+                accrued_through=case((t.c.accrued_through.is_(None), None), else_=reopened_on),
+                current_year_fen=0,
+                carried_fen=0,
+                balance_days_current=0,
+                balance_days_carried=0,
+            )
+            .returning(t.c.id)
+        ).first()
+        if done is None:
+            account = self.get_account(account_no)
+            raise LedgerRuleViolation("ledger_account_not_closed", account=account_no, status=account.status)
+
     # --- posting ---------------------------------------------------------------------------------
 
     def post(
