@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 from urllib.parse import quote, urlencode
 
-from anju.errors import InvariantViolation, PermissionDenied, RuleViolation
+from anju.errors import AuthenticationFailed, InvariantViolation, PermissionDenied, RuleViolation
 
 
 class Permission:
@@ -452,6 +452,24 @@ def session_expired(
     return now - last_seen_at >= timedelta(minutes=idle_minutes) or now - created_at >= timedelta(
         hours=absolute_hours
     )
+
+
+def require_live_session(
+    created_at: datetime,
+    last_seen_at: datetime,
+    revoked_at: datetime | None,
+    now: datetime,
+    *,
+    idle_minutes: int,
+    absolute_hours: int,
+) -> None:
+    """A session of any realm (staff or hall) is usable: not revoked, not timed out."""
+    if revoked_at is not None:
+        raise AuthenticationFailed("not_authenticated")
+    if session_expired(
+        created_at, last_seen_at, now, idle_minutes=idle_minutes, absolute_hours=absolute_hours
+    ):
+        raise AuthenticationFailed("session_expired")
 
 
 def check_csrf(expected: str, given: str | None) -> None:

@@ -44,7 +44,7 @@ from anju.domain.security import (
     otpauth_uri,
     password_change_due,
     password_classes,
-    session_expired,
+    require_live_session,
 )
 from anju.errors import AnjuError, AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from anju.services.ports import CryptoProvider, OperatorRecord, SessionRecord, UnitOfWork
@@ -269,17 +269,16 @@ def _live_session(
     if not token:
         raise AuthenticationFailed("not_authenticated")
     session = uow.security.session_by_token_hash(_token_hash(uow.crypto, token))
-    if session is None or session.revoked_at is not None:
+    if session is None:
         raise AuthenticationFailed("not_authenticated")
-    now = uow.now_utc()
-    if session_expired(
+    require_live_session(
         session.created_at,
         session.last_seen_at,
-        now,
+        session.revoked_at,
+        uow.now_utc(),
         idle_minutes=idle_minutes,
         absolute_hours=absolute_hours,
-    ):
-        raise AuthenticationFailed("session_expired")
+    )
     record = uow.security.operator_by_id(session.operator_id)
     if record is None or record.status != ACTIVE:
         raise AuthenticationFailed("account_disabled")

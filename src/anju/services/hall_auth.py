@@ -46,7 +46,7 @@ from anju.domain.security import (
     check_password_policy,
     is_locked,
     lockout_remaining_minutes,
-    session_expired,
+    require_live_session,
 )
 from anju.errors import AnjuError, AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from anju.ids import ResidentId, mask_phone
@@ -594,17 +594,17 @@ def live_hall_session(
     if not token:
         raise AuthenticationFailed("not_authenticated")
     session = uow.hall.session_by_token_hash(_hash(uow.crypto, token))
-    if session is None or session.revoked_at is not None:
+    if session is None:
         raise AuthenticationFailed("not_authenticated")
     now = uow.now_utc()
-    if session_expired(
+    require_live_session(
         session.created_at,
         session.last_seen_at,
+        session.revoked_at,
         now,
         idle_minutes=HALL_SESSION_IDLE_MINUTES,
         absolute_hours=HALL_SESSION_ABSOLUTE_HOURS,
-    ):
-        raise AuthenticationFailed("session_expired")
+    )
     record = uow.hall.account_by_id(session.hall_account_id)
     if record is None or record.status != ACTIVE:
         raise AuthenticationFailed("account_disabled")
