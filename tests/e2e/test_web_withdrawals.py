@@ -11,6 +11,9 @@ from fastapi import FastAPI
 
 from anju.adapters.clock import FixedClock
 from anju.bootstrap import Container
+from anju.domain.security import Actor
+from anju.services.runner import read
+from anju.services.withdrawals import get_withdrawal
 from tests.e2e.test_api_withdrawals import CARD, funded_member
 from tests.e2e.test_web_collection import logged_in
 
@@ -77,6 +80,11 @@ def test_accept_review_approve_and_print_through_the_pages(
     page = clerk.page(f"/withdrawals/{no}")
     assert "已受理" in page.text and "审核通过" not in page.text  # the clerk cannot review
     reviewer = logged_in(app, clock, "reviewer1")
+    # The generic case page shows where the case is handled instead of its own buttons.
+    case_no = read(seeded.uow, lambda uow: get_withdrawal(uow, Actor.system("test"), no)).case_no
+    case_page = reviewer.page(f"/cases/{case_no}")
+    assert "此类办件请在提取业务（/withdrawals）办理" in case_page.text
+    assert f"/cases/{case_no}/decision" not in case_page.text
     reviewed = reviewer.submit(
         f"/withdrawals/{no}/decision", {"action": "review"}, csrf_from=f"/withdrawals/{no}"
     )

@@ -69,12 +69,15 @@ def _detail(
 ) -> Response:
     case = read(container_of(request).uow, lambda uow: cases.get_case(uow, session.actor, case_no))
     actor = session.actor
+    # A withdrawal, loan or deferral moves on its own page: show where, not buttons that refuse.
+    managed_at = cases.MANAGED_KINDS.get(case.kind)
     ctx = {
         "case": case,
         "flash": flash,
         "error": error,
-        "can_decide": actor.has(P.COLLECTION_APPROVE) and not case.is_final,
-        "can_finish": actor.has(P.COLLECTION_MANAGE) and case.state == "approved",
+        "managed_at": managed_at,
+        "can_decide": actor.has(P.COLLECTION_APPROVE) and not case.is_final and managed_at is None,
+        "can_finish": actor.has(P.COLLECTION_MANAGE) and case.state == "approved" and managed_at is None,
         "can_rate": actor.has(P.COLLECTION_MANAGE) and case.is_final and case.rating is None,
     }
     return render(request, "collection/case.html", ctx, status_code=status)
