@@ -7,17 +7,16 @@ from collections.abc import Callable
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from anju.domain.security import Permission as P
 from anju.domain.workflow import STATE_LABELS
-from anju.errors import AnjuError
 from anju.http.context import Session, container_of
 from anju.http.guard import requires
 from anju.services import cases
 from anju.services.ports import UnitOfWork
-from anju.services.runner import read, run
-from anju.web.forms import error_of
+from anju.services.runner import read
+from anju.web.forms import run_and_redirect
 from anju.web.rendering import render
 
 router = APIRouter(prefix="/cases")
@@ -93,11 +92,12 @@ def case_detail(
 def _act(
     request: Request, session: Session, case_no: str, done: str, fn: Callable[[UnitOfWork], Any]
 ) -> Response:
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        return _detail(request, session, case_no, error=error_of(exc), status=exc.http_status)
-    return RedirectResponse(f"/cases/{case_no}?done={done}", status_code=303)
+    return run_and_redirect(
+        request,
+        fn,
+        f"/cases/{case_no}?done={done}",
+        lambda error, status: _detail(request, session, case_no, error=error, status=status),
+    )
 
 
 @router.post("/{case_no}/decision")

@@ -24,7 +24,7 @@ from anju.services import bank, loan_documents, loans
 from anju.services import loan_repayments as repay
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
-from anju.web.forms import error_of
+from anju.web.forms import error_of, run_and_redirect
 from anju.web.rendering import render
 
 router = APIRouter(prefix="/loans")
@@ -209,11 +209,12 @@ def developers(request: Request, done: str = "", session: Session = requires(P.L
 
 
 def _admit(request: Request, session: Session, fn: Callable[[UnitOfWork], Any]) -> Response:
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        return _admission_page(request, session, error=error_of(exc), status=exc.http_status)
-    return RedirectResponse("/loans/developers?done=admitted", status_code=303)
+    return run_and_redirect(
+        request,
+        fn,
+        "/loans/developers?done=admitted",
+        lambda error, status: _admission_page(request, session, error=error, status=status),
+    )
 
 
 @router.post("/developers")
@@ -295,11 +296,12 @@ def detail(
 def _act(
     request: Request, session: Session, loan_no: str, done: str, fn: Callable[[UnitOfWork], Any]
 ) -> Response:
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        return _detail(request, session, loan_no, error=error_of(exc), status=exc.http_status)
-    return RedirectResponse(f"/loans/{loan_no}?done={done}", status_code=303)
+    return run_and_redirect(
+        request,
+        fn,
+        f"/loans/{loan_no}?done={done}",
+        lambda error, status: _detail(request, session, loan_no, error=error, status=status),
+    )
 
 
 @router.post("/{loan_no}/decision")

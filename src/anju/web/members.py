@@ -20,7 +20,7 @@ from anju.services import members
 from anju.services.members import MemberChanges, MemberOpening
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
-from anju.web.forms import error_of
+from anju.web.forms import error_of, run_and_redirect
 from anju.web.rendering import render, render_fragment
 
 router = APIRouter(prefix="/members")
@@ -270,12 +270,14 @@ def reveal(
 def _action(
     request: Request, session: Session, account_no: str, done: str, fn: Callable[[UnitOfWork], Any]
 ) -> Response:
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        account = _masked(request, session, account_no)
-        return _detail(request, session, account, error=error_of(exc), status=exc.http_status)
-    return RedirectResponse(f"/members/{account_no}?done={done}", status_code=303)
+    return run_and_redirect(
+        request,
+        fn,
+        f"/members/{account_no}?done={done}",
+        lambda error, status: _detail(
+            request, session, _masked(request, session, account_no), error=error, status=status
+        ),
+    )
 
 
 @router.post("/{account_no}/seal")

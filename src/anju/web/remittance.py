@@ -26,7 +26,7 @@ from anju.services import arrears, deferrals, remittance, units
 from anju.services.calendar import current_business_date
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
-from anju.web.forms import error_of
+from anju.web.forms import error_of, run_and_redirect
 from anju.web.rendering import render
 
 router = APIRouter(prefix="/remittance")
@@ -423,11 +423,12 @@ def suspense(
 def _suspense_action(
     request: Request, session: Session, unit_account_no: str, fn: Callable[[UnitOfWork], object], done: str
 ) -> Response:
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        return _suspense_page(request, session, unit_account_no, error=error_of(exc), status=exc.http_status)
-    return _go(f"/remittance/units/{unit_account_no}/suspense?done={done}")
+    return run_and_redirect(
+        request,
+        fn,
+        f"/remittance/units/{unit_account_no}/suspense?done={done}",
+        lambda error, status: _suspense_page(request, session, unit_account_no, error=error, status=status),
+    )
 
 
 @router.post("/units/{unit_account_no}/suspense/allocate")
@@ -621,11 +622,12 @@ def deferral_page(
 def _decide(
     request: Request, session: Session, deferral_id: int, fn: Callable[[UnitOfWork], object], done: str
 ) -> Response:
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        return _deferral_page(request, session, deferral_id, error=error_of(exc), status=exc.http_status)
-    return _go(f"/remittance/deferrals/{deferral_id}?done={done}")
+    return run_and_redirect(
+        request,
+        fn,
+        f"/remittance/deferrals/{deferral_id}?done={done}",
+        lambda error, status: _deferral_page(request, session, deferral_id, error=error, status=status),
+    )
 
 
 @router.post("/deferrals/{deferral_id}/review")

@@ -27,7 +27,7 @@ from anju.services import withdrawals as svc
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
 from anju.services.withdrawal_ports import REGISTRY_LABELS
-from anju.web.forms import error_of
+from anju.web.forms import error_of, run_and_redirect
 from anju.web.rendering import render, render_fragment
 
 router = APIRouter(prefix="/withdrawals")
@@ -258,11 +258,12 @@ def blacklist_add(
         found: date | None = parse_date(fraud_found_on) if fraud_found_on.strip() else None
         return svc.add_to_blacklist(uow, session.actor, account_no, reason, found)
 
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        return _admin_page(request, session, error=error_of(exc), status=exc.http_status)
-    return RedirectResponse("/withdrawals/admin?done=blacklisted", status_code=303)
+    return run_and_redirect(
+        request,
+        fn,
+        "/withdrawals/admin?done=blacklisted",
+        lambda error, status: _admin_page(request, session, error=error, status=status),
+    )
 
 
 @router.post("/admin/blacklist/remove")
@@ -322,11 +323,12 @@ def person(
 def _person_act(
     request: Request, session: Session, account: str, done: str, fn: Callable[[UnitOfWork], Any]
 ) -> Response:
-    try:
-        run(container_of(request).uow, fn)
-    except AnjuError as exc:
-        return _person_page(request, session, account, error=error_of(exc), status=exc.http_status)
-    return RedirectResponse(f"/withdrawals/person?account={account}&done={done}", status_code=303)
+    return run_and_redirect(
+        request,
+        fn,
+        f"/withdrawals/person?account={account}&done={done}",
+        lambda error, status: _person_page(request, session, account, error=error, status=status),
+    )
 
 
 @router.post("/person/consents")
