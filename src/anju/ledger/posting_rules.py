@@ -84,6 +84,32 @@ LOAN_ACCOUNT: Final = SubledgerSpec(GL.ENTRUSTED_LOANS, AccountKind.LOAN, Money.
 MANUAL_SOURCE: Final = "manual"
 
 
+def _two_legs(
+    *,
+    source: str,
+    source_ref: str,
+    debit: AccountRef,
+    credit: AccountRef,
+    amount: Money,
+    business_date: date,
+    memo: str,
+    kind: str,
+    value_date: date | None = None,
+    business_type: str | None = None,
+) -> VoucherDraft:
+    """The common voucher of one debit and one credit of the same amount (business type, if
+    any, on the debit leg: the payer's statement line)."""
+    return VoucherDraft(
+        source=source,
+        source_ref=source_ref,
+        business_date=business_date,
+        value_date=value_date or business_date,
+        memo=memo,
+        postings=(Posting(debit, Side.DEBIT, amount, business_type), Posting(credit, Side.CREDIT, amount)),
+        kind=kind,
+    )
+
+
 def manual_voucher(
     *,
     source_ref: str,
@@ -329,17 +355,17 @@ def payment_submission(
 ) -> VoucherDraft:
     """A payment handed to a bank: it leaves the payer's account (a member's deposits, a loan,
     a unit's suspense money ...) for 21903 payments in transit: Dr payer / Cr 21903."""
-    return VoucherDraft(
+    return _two_legs(
         source=source,
         source_ref=source_ref,
+        debit=charge,
+        credit=AccountRef.gl(GL.PAYMENTS_IN_TRANSIT),
+        amount=amount,
         business_date=business_date,
         value_date=value_date,
         memo=memo,
-        postings=(
-            Posting(charge, Side.DEBIT, amount, business_type),
-            Posting(AccountRef.gl(GL.PAYMENTS_IN_TRANSIT), Side.CREDIT, amount),
-        ),
         kind=kind,
+        business_type=business_type,
     )
 
 
@@ -354,16 +380,15 @@ def payment_settlement(
     memo: str,
 ) -> VoucherDraft:
     """The bank confirmed the payment: the money leaves the bank account: Dr 21903 / Cr 101xx."""
-    return VoucherDraft(
+    return _two_legs(
         source=source,
         source_ref=source_ref,
+        debit=AccountRef.gl(GL.PAYMENTS_IN_TRANSIT),
+        credit=bank,
+        amount=amount,
         business_date=business_date,
         value_date=value_date,
         memo=memo,
-        postings=(
-            Posting(AccountRef.gl(GL.PAYMENTS_IN_TRANSIT), Side.DEBIT, amount),
-            Posting(bank, Side.CREDIT, amount),
-        ),
         kind="payment_settlement",
     )
 
@@ -380,13 +405,15 @@ def bank_transfer(
     memo: str,
 ) -> VoucherDraft:
     """Money moved between two of the centre's own bank accounts (资金调拨): Dr 101xx to / Cr from."""
-    return VoucherDraft(
+    return _two_legs(
         source=source,
         source_ref=source_ref,
+        debit=to_bank,
+        credit=from_bank,
+        amount=amount,
         business_date=business_date,
         value_date=value_date,
         memo=memo,
-        postings=(Posting(to_bank, Side.DEBIT, amount), Posting(from_bank, Side.CREDIT, amount)),
         kind="bank_transfer",
     )
 
@@ -468,16 +495,14 @@ def closing_payout(
 
 def interest_accrual(*, source_ref: str, amount: Money, business_date: date, memo: str) -> VoucherDraft:
     """预提利息 (month end): Dr 41101 interest expense / Cr 211 interest payable."""
-    return VoucherDraft(
+    return _two_legs(
         source=INTEREST_ACCRUAL_SOURCE,
         source_ref=source_ref,
+        debit=AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST),
+        credit=AccountRef.gl(GL.INTEREST_PAYABLE),
+        amount=amount,
         business_date=business_date,
-        value_date=business_date,
         memo=memo,
-        postings=(
-            Posting(AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST), Side.DEBIT, amount),
-            Posting(AccountRef.gl(GL.INTEREST_PAYABLE), Side.CREDIT, amount),
-        ),
         kind="interest_accrual",
     )
 
@@ -487,16 +512,14 @@ def interest_accrual_release(
 ) -> VoucherDraft:
     """Release accrued interest (冲回预提): Dr 211 interest payable / Cr 41101 interest expense —
     at settlement, when the interest is paid to the members, or when the accrual falls."""
-    return VoucherDraft(
+    return _two_legs(
         source=source,
         source_ref=source_ref,
+        debit=AccountRef.gl(GL.INTEREST_PAYABLE),
+        credit=AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST),
+        amount=amount,
         business_date=business_date,
-        value_date=business_date,
         memo=memo,
-        postings=(
-            Posting(AccountRef.gl(GL.INTEREST_PAYABLE), Side.DEBIT, amount),
-            Posting(AccountRef.gl(GL.EXPENSE_MEMBER_INTEREST), Side.CREDIT, amount),
-        ),
         kind="interest_accrual",
     )
 
@@ -553,16 +576,14 @@ def loan_overdue_transfer(
     *, source_ref: str, loan_account_no: str, overdue_account_no: str, amount: Money, business_date: date
 ) -> VoucherDraft:
     """逾期转列: unpaid principal of overdue instalments moves from 121 to 122: Dr 122 / Cr 121."""
-    return VoucherDraft(
+    return _two_legs(
         source="loan_overdue",
         source_ref=source_ref,
+        debit=AccountRef.ledger(overdue_account_no),
+        credit=AccountRef.ledger(loan_account_no),
+        amount=amount,
         business_date=business_date,
-        value_date=business_date,
         memo="逾期贷款本金转列",
-        postings=(
-            Posting(AccountRef.ledger(overdue_account_no), Side.DEBIT, amount),
-            Posting(AccountRef.ledger(loan_account_no), Side.CREDIT, amount),
-        ),
         kind="loan_overdue",
     )
 
@@ -676,13 +697,14 @@ def bank_interest_income(
 ) -> VoucherDraft:
     """存款利息收入: Dr 101xx (or 102) / Cr 40101 (or 40102 for value-added-income deposits)."""
     income = GL.INCOME_VAI_DEPOSIT_INTEREST if vai_deposit else GL.INCOME_DEPOSIT_INTEREST
-    return VoucherDraft(
+    return _two_legs(
         source=FUNDS_SOURCE,
         source_ref=source_ref,
+        debit=bank,
+        credit=AccountRef.gl(income),
+        amount=amount,
         business_date=business_date,
-        value_date=business_date,
         memo=memo,
-        postings=(Posting(bank, Side.DEBIT, amount), Posting(AccountRef.gl(income), Side.CREDIT, amount)),
         kind="bank_interest",
     )
 
@@ -698,13 +720,14 @@ def bank_fee(
 ) -> VoucherDraft:
     """银行手续费: Dr 41102 collection fees (or 41103 entrusted-loan fees) / Cr 101xx."""
     expense = GL.EXPENSE_LOAN_FEES if loan_fee else GL.EXPENSE_COLLECTION_FEES
-    return VoucherDraft(
+    return _two_legs(
         source=FUNDS_SOURCE,
         source_ref=source_ref,
+        debit=AccountRef.gl(expense),
+        credit=bank,
+        amount=amount,
         business_date=business_date,
-        value_date=business_date,
         memo=memo,
-        postings=(Posting(AccountRef.gl(expense), Side.DEBIT, amount), Posting(bank, Side.CREDIT, amount)),
         kind="bank_fee",
     )
 
@@ -713,13 +736,14 @@ def time_deposit_placement(
     *, source_ref: str, current: AccountRef, time: AccountRef, amount: Money, business_date: date, memo: str
 ) -> VoucherDraft:
     """定期/通知存款存入: Dr the time-deposit leaf / Cr the current account's 101xx."""
-    return VoucherDraft(
+    return _two_legs(
         source=FUNDS_SOURCE,
         source_ref=source_ref,
+        debit=time,
+        credit=current,
+        amount=amount,
         business_date=business_date,
-        value_date=business_date,
         memo=memo,
-        postings=(Posting(time, Side.DEBIT, amount), Posting(current, Side.CREDIT, amount)),
         kind="time_deposit",
     )
 
