@@ -8,21 +8,22 @@ import os
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 
 from anju.bootstrap import Container
 from anju.ledger import posting_rules
-from anju.ledger.entries import AccountRef, VoucherDraft
-from anju.ledger.records import PostedVoucher
+from anju.ledger.entries import VoucherDraft
 from anju.money import Money
-from anju.services import ledger as ledger_service
-from anju.services.calendar import initialise_business_date
 from anju.services.ledger import check_ledger
 from anju.services.ports import UnitOfWork
-from anju.services.runner import read, run
-
-DAY = date(2026, 11, 23)
+from anju.services.runner import read
+from tests.integration.test_ledger import (  # noqa: F401 - re-exported to the reliability tests
+    DAY,
+    Books,
+    open_books,
+    post,
+    remit,
+    withdraw,
+)
 
 
 def soak_size(default: int, scale: float = 1.0) -> int:
@@ -40,65 +41,7 @@ def seeded_random(name: str) -> random.Random:
     return random.Random(seed)
 
 
-@dataclass(frozen=True)
-class Books:
-    bank_code: str
-    bank_no: str
-    members: tuple[str, ...]
-
-    @property
-    def bank(self) -> AccountRef:
-        return AccountRef.gl(self.bank_code)
-
-
-def open_books(container: Container, members: int = 2) -> Books:
-    def body(uow: UnitOfWork) -> Books:
-        uow.ledger.seed_chart(DAY)
-        initialise_business_date(uow, DAY)
-        bank = uow.ledger.add_bank_deposit_account(
-            label="建设银行郑州分行归集户", owner_id=1, branch_id=None, opened_on=DAY
-        )
-        numbers = tuple(
-            ledger_service.open_subledger_account(
-                uow, posting_rules.MEMBER_ACCOUNT, owner_type="test", owner_id=i, branch_id=1, opened_on=DAY
-            )
-            for i in range(1, members + 1)
-        )
-        return Books(bank.gl_code, bank.account_no, numbers)
-
-    return run(container.uow, body)
-
-
-def post(container: Container, draft: VoucherDraft, *, replay_ok: bool = False) -> PostedVoucher:
-    return run(
-        container.uow,
-        lambda uow: uow.ledger.post(draft, created_by="test", branch_id=None, replay_ok=replay_ok),
-    )
-
-
-def remit(books: Books, ref: str, credits: list[tuple[str, int]]) -> VoucherDraft:
-    return posting_rules.remittance_credit(
-        source="remittance",
-        source_ref=ref,
-        bank=books.bank,
-        credits=[(no, Money(fen)) for no, fen in credits],
-        business_date=DAY,
-        value_date=DAY,
-        memo="单位汇缴",
-    )
-
-
-def withdraw(books: Books, ref: str, member: str, fen: int) -> VoucherDraft:
-    return posting_rules.withdrawal(
-        source="withdrawal",
-        source_ref=ref,
-        member_account_no=member,
-        bank=books.bank,
-        amount=Money(fen),
-        business_date=DAY,
-        value_date=DAY,
-        memo="提取",
-    )
+# The books every ledger test opens, shared with the integration tests (one definition).
 
 
 def transfer(ref: str, source: str, target: str, fen: int) -> VoucherDraft:
