@@ -25,12 +25,12 @@ from anju.reports.pdf import PDF_MEDIA_TYPE
 from anju.reports.statements import cell_text, render_pdf, report_sheet
 from anju.services import accounting, bank, books, funds, ledger, value_added
 from anju.services.calendar import current_business_date
-from anju.services.ledger import ManualVoucherCommand, ManualVoucherLine
+from anju.services.ledger import ManualVoucherCommand
 from anju.services.ports import UnitOfWork
 from anju.services.report_catalogue import PARAM_LABELS, REPORTS, parse_params
 from anju.services.runner import read, run
 from anju.web.forms import error_of
-from anju.web.ledger import LineInput
+from anju.web.ledger import LineInput, typed_lines, voucher_lines
 from anju.web.rendering import CHINA_STANDARD_TIME, render
 
 router = APIRouter(prefix="/accounting")
@@ -106,28 +106,11 @@ def make_voucher(
     account_no: Lines = [],  # noqa: B006
     session: Session = requires(P.LEDGER_POST_MANUAL),
 ) -> Response:
-    count = max(len(gl_code), len(side), len(amount), len(account_no))
-
-    def at(values: list[str], i: int, default: str = "") -> str:
-        return values[i].strip()[:40] if i < len(values) else default
-
-    typed = [
-        LineInput(at(gl_code, i), at(side, i, "debit"), at(amount, i), at(account_no, i))
-        for i in range(count)
-    ]
-    lines = [line for line in typed if not line.blank]
+    lines = typed_lines(gl_code, side, amount, account_no)
 
     def body(uow: UnitOfWork) -> str:
         command = ManualVoucherCommand(
-            lines=tuple(
-                ManualVoucherLine(
-                    gl_code=li.gl_code,
-                    side=li.side,
-                    amount=Money.from_yuan(li.amount),
-                    account_no=li.account_no or None,
-                )
-                for li in lines
-            ),
+            lines=voucher_lines(lines),
             memo=memo,
             value_date=parse_date(value_date) if value_date.strip() else None,
         )

@@ -43,6 +43,35 @@ class LineInput:
         return not (self.gl_code or self.amount or self.account_no)
 
 
+def typed_lines(
+    gl_code: list[str], side: list[str], amount: list[str], account_no: list[str]
+) -> list[LineInput]:
+    """The voucher form's non-blank lines as typed (columns of repeated fields, any lengths)."""
+    count = max(len(gl_code), len(side), len(amount), len(account_no))
+
+    def at(values: list[str], i: int, default: str = "") -> str:
+        return values[i].strip()[:40] if i < len(values) else default
+
+    typed = [
+        LineInput(at(gl_code, i), at(side, i, "debit"), at(amount, i), at(account_no, i))
+        for i in range(count)
+    ]
+    return [line for line in typed if not line.blank]
+
+
+def voucher_lines(lines: list[LineInput]) -> tuple[ManualVoucherLine, ...]:
+    """The typed lines as the service takes them (an amount that is not yuan raises its error)."""
+    return tuple(
+        ManualVoucherLine(
+            gl_code=line.gl_code,
+            side=line.side,
+            amount=Money.from_yuan(line.amount),
+            account_no=line.account_no or None,
+        )
+        for line in lines
+    )
+
+
 @router.get("/chart")
 def chart(request: Request, session: Session = requires(P.LEDGER_VIEW)) -> Response:
     accounts = read(container_of(request).uow, lambda uow: ledger.list_chart(uow, session.actor))
@@ -122,28 +151,11 @@ def post_voucher(
     account_no: Lines = [],  # noqa: B006
     session: Session = requires(P.LEDGER_POST_MANUAL),
 ) -> Response:
-    count = max(len(gl_code), len(side), len(amount), len(account_no))
-
-    def at(values: list[str], i: int, default: str = "") -> str:
-        return values[i].strip()[:40] if i < len(values) else default
-
-    typed = [
-        LineInput(at(gl_code, i), at(side, i, "debit"), at(amount, i), at(account_no, i))
-        for i in range(count)
-    ]
-    lines = [line for line in typed if not line.blank]
+    lines = typed_lines(gl_code, side, amount, account_no)
 
     def body(uow: UnitOfWork) -> str:
         command = ManualVoucherCommand(
-            lines=tuple(
-                ManualVoucherLine(
-                    gl_code=line.gl_code,
-                    side=line.side,
-                    amount=Money.from_yuan(line.amount),
-                    account_no=line.account_no or None,
-                )
-                for line in lines
-            ),
+            lines=voucher_lines(lines),
             memo=memo,
             idempotency_ref=form_ref or None,
             value_date=parse_date(value_date) if value_date.strip() else None,
