@@ -1,15 +1,18 @@
 """Fixtures shared by the whole suite.
 
 `db_url` runs a test on SQLite and, when `make test` has started a throwaway PostgreSQL
-(ANJU_TEST_PG_URL), on PostgreSQL too. Each test gets a fresh database: a new SQLite file, or a
-PostgreSQL database cloned from a per-worker template that already has the schema.
+(ANJU_TEST_PG_URL), on PostgreSQL too. Each test gets a fresh database: a copy of a per-worker
+SQLite template file, or a PostgreSQL database cloned from a per-worker template; both already
+have the schema.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,14 +64,29 @@ def _pg_template() -> str:
     return name
 
 
+_sqlite_templates: list[Path] = []
+
+
+def _sqlite_template(tmp_path: Path) -> Path:
+    """A SQLite file with the schema, made once per worker process and copied for each test.
+
+    The schema is complete when the last connection closes (WAL checkpointed into the file), so a
+    plain file copy of the closed template is a fresh database."""
+    if not _sqlite_templates:
+        path = tmp_path.parent / f"anju_template_{_worker()}_{uuid.uuid4().hex[:8]}.db"
+        engine = make_engine(f"sqlite:///{path}")
+        create_schema(engine)
+        engine.dispose()
+        _sqlite_templates.append(path)
+    return _sqlite_templates[0]
+
+
 def fresh_database_url(backend: str, tmp_path: Path) -> tuple[str, list[str]]:
     """A URL to an empty database with the schema, and what to drop afterwards."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'anju.db'}"
-        engine = make_engine(url)
-        create_schema(engine)
-        engine.dispose()
-        return url, []
+        target = tmp_path / "anju.db"
+        shutil.copyfile(_sqlite_template(tmp_path), target)
+        return f"sqlite:///{target}", []
     if PG_URL is None:
         pytest.skip("PostgreSQL not available (run through `make test`)")
     template = _pg_template()
@@ -103,6 +121,14 @@ def clock() -> FixedClock:
 @pytest.fixture
 def container(backend: str, tmp_path: Path, clock: FixedClock) -> Iterator[Container]:
     """A wired application on a fresh database of the given backend."""
+    with open_container(backend, tmp_path, clock) as c:
+        yield c
+
+
+@contextmanager
+def open_container(backend: str, tmp_path: Path, clock: FixedClock) -> Iterator[Container]:
+    """What the `container` fixture yields, for a test that needs several fresh databases (one
+    per Hypothesis example, say); `tmp_path` must be a directory of its own for each."""
     url, to_drop = fresh_database_url(backend, tmp_path)
     settings = load_settings(
         {

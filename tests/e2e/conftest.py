@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from anju.adapters.clock import FixedClock
-from anju.api.app import create_app
+from anju.api.app import bind_centre, create_app
 from anju.bootstrap import Container
 from anju.domain.security import Role, totp_now
 from anju.services import auth, demo, setup
@@ -85,9 +85,21 @@ def seeded(container: Container) -> Container:
     return container
 
 
+# One app per worker process and middleware settings: FastAPI takes 1–2 s to build the route
+# table, which would dominate every API test. `bind_centre` points it at each test's own centre.
+# A test that changes the route table must build its own with create_app.
+_apps: dict[tuple[int, bool], FastAPI] = {}
+
+
 @pytest.fixture
 def app(seeded: Container) -> FastAPI:
-    return create_app(seeded)
+    key = (seeded.settings.upload_max_mb, seeded.settings.cookie_secure)
+    cached = _apps.get(key)
+    if cached is None:
+        cached = _apps[key] = create_app(seeded)
+    else:
+        bind_centre(cached, seeded)
+    return cached
 
 
 class Client:
