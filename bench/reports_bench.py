@@ -6,7 +6,10 @@
   year, twelve month-ends of 201, value-added income;
 * reports_subledger_past: 明细账余额表 of 201 as of a past date, first page (the per-account
   sum of postings up to the day);
-* reports_collection_monthly: 归集业务月度统计表 by branch.
+* reports_collection_monthly: 归集业务月度统计表 by branch;
+* reports_by_unit_type: collection by unit economic type for the year so far (postings joined
+  through the member's account to its unit), against the bare GROUP BY;
+* reports_fund_movements_year / reports_value_added_year: the two statements over the year so far.
 
 Figures, not tests: `python -m bench --size small --only reports_annual` etc.
 """
@@ -80,3 +83,55 @@ def collection_monthly(ctx: BenchContext) -> Measurement:
     start = time.perf_counter()
     report = read(ctx.container.uow, lambda uow: statistics.monthly_table(uow, FINANCE, "collection", month))
     return Measurement(time.perf_counter() - start, len(report.rows))
+
+
+def _year(ctx: BenchContext) -> tuple[date, date]:
+    day = _day(ctx)
+    return date(day.year, 1, 1), day
+
+
+_UNIT_TYPE_FLOOR = text(
+    "SELECT u.economic_type, p.business_type, v.kind, "
+    "SUM(CASE WHEN p.side = 'D' THEN p.amount_fen ELSE 0 END), "
+    "SUM(CASE WHEN p.side = 'C' THEN p.amount_fen ELSE 0 END), COUNT(*) "
+    "FROM posting p JOIN voucher v ON v.id = p.voucher_id "
+    "JOIN ledger_account la ON la.id = p.ledger_account_id "
+    "LEFT JOIN member_account m ON m.ledger_account_no = la.account_no "
+    "LEFT JOIN unit u ON u.id = m.unit_id "
+    "WHERE v.business_date BETWEEN :start AND :end AND p.gl_code = '201' "
+    "GROUP BY u.economic_type, p.business_type, v.kind"
+)
+
+
+@benchmark(
+    "reports_by_unit_type", "按单位经济类型统计（本年至今，归集）：分录经个人账户关联单位分组，对比裸 SQL"
+)
+def by_unit_type(ctx: BenchContext) -> Measurement:
+    start_day, end_day = _year(ctx)
+    with ctx.container.engine.connect() as conn:
+        start = time.perf_counter()
+        conn.execute(_UNIT_TYPE_FLOOR, {"start": start_day, "end": end_day}).all()
+        floor = time.perf_counter() - start
+    start = time.perf_counter()
+    report = read(
+        ctx.container.uow, lambda uow: statistics.by_unit_type(uow, FINANCE, "collection", start_day, end_day)
+    )
+    return Measurement(time.perf_counter() - start, _postings(ctx), floor, extra={"rows": len(report.rows)})
+
+
+@benchmark("reports_fund_movements_year", "住房公积金变动表（本年至今）：期初、期末余额与按业务类型的发生额")
+def fund_movements_year(ctx: BenchContext) -> Measurement:
+    start_day, end_day = _year(ctx)
+    start = time.perf_counter()
+    report = read(
+        ctx.container.uow, lambda uow: books.fund_movements_report(uow, FINANCE, start_day, end_day)
+    )
+    return Measurement(time.perf_counter() - start, _postings(ctx), extra={"balanced": report.balanced})
+
+
+@benchmark("reports_value_added_year", "增值收益及分配表（本年至今）：收入、支出科目发生额（不含年结凭证）")
+def value_added_year(ctx: BenchContext) -> Measurement:
+    start_day, end_day = _year(ctx)
+    start = time.perf_counter()
+    read(ctx.container.uow, lambda uow: books.value_added_income_report(uow, FINANCE, start_day, end_day))
+    return Measurement(time.perf_counter() - start, _postings(ctx))

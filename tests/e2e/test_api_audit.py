@@ -8,7 +8,7 @@ from typing import Any
 def test_changes_and_reads_are_audited(make_client: Any) -> None:
     finance = make_client("finance1")
     voucher = finance.post(
-        "/api/v1/ledger/vouchers",
+        "/api/v1/accounting/vouchers",
         {
             "memo": "审计",
             "lines": [
@@ -20,9 +20,9 @@ def test_changes_and_reads_are_audited(make_client: Any) -> None:
     auditadmin = make_client("auditadmin")
     log = auditadmin.get("/api/v1/audit", params={"limit": 100}).json()
     actions = [(e["actor"], e["action"], e["object_id"]) for e in log]
-    assert ("finance1", "ledger.post_manual_voucher", voucher["voucher_no"]) in actions
+    assert ("finance1", "accounting.make_voucher", voucher["number"]) in actions
     assert ("finance1", "auth.login", "finance1") in actions
-    posted = next(e for e in log if e["action"] == "ledger.post_manual_voucher")
+    posted = next(e for e in log if e["action"] == "accounting.make_voucher")
     assert posted["ip"] == "testclient"
     assert posted["result"] == "success"
     assert "actor_id" not in posted

@@ -114,7 +114,7 @@ def test_wrong_role_is_403(make_client: Any) -> None:
     assert reply.json()["code"] == "permission_denied"
     assert reply.json()["message"] == "您没有“audit.view”权限"
     voucher = clerk.post(
-        "/api/v1/ledger/vouchers",
+        "/api/v1/accounting/vouchers",
         {"memo": "x", "lines": [{"gl_code": "10101", "side": "debit", "amount": "1.00"}] * 2},
     )
     assert voucher.status_code == 403
@@ -130,14 +130,14 @@ def test_state_change_without_the_csrf_token_is_refused(make_client: Any) -> Non
         ],
     }
     for csrf in (None, "wrong-token", ""):
-        reply = finance.post("/api/v1/ledger/vouchers", body, csrf=csrf)
+        reply = finance.post("/api/v1/accounting/vouchers", body, csrf=csrf)
         assert reply.status_code == 403
         assert reply.json()["code"] == "csrf_failed"
-    cross_site = finance.post("/api/v1/ledger/vouchers", body, headers={"Origin": "https://evil.example"})
+    cross_site = finance.post("/api/v1/accounting/vouchers", body, headers={"Origin": "https://evil.example"})
     assert cross_site.status_code == 403
     assert cross_site.json()["code"] == "csrf_failed"
-    assert finance.get("/api/v1/ledger/vouchers").json() == []  # nothing was posted
-    assert finance.post("/api/v1/ledger/vouchers", body).status_code == 201  # with the token it works
+    assert finance.get("/api/v1/accounting/vouchers").json() == []  # nothing was made
+    assert finance.post("/api/v1/accounting/vouchers", body).status_code == 201  # with the token it works
 
 
 def test_logout_ends_the_session_on_the_server(make_client: Any) -> None:

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from anju.domain.security import Actor, Permission
 from anju.http.guard import route_permissions
 from tests.e2e.conftest import STAFF
+from tests.e2e.vouchers import post_reviewed
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes that end or change the caller's own session: covered by their own tests.
@@ -36,19 +37,15 @@ def call(client: Any, method: str, path: str) -> Any:
 
 @pytest.fixture
 def voucher_no(make_client: Any) -> str:
-    finance = make_client("finance1")
-    reply = finance.post(
-        "/api/v1/ledger/vouchers",
-        {
-            "memo": "矩阵",
-            "lines": [
-                {"gl_code": "10101", "side": "debit", "amount": "1.00"},
-                {"gl_code": "21999", "side": "credit", "amount": "1.00"},
-            ],
-        },
-    )
-    assert reply.status_code == 201
-    return str(reply.json()["voucher_no"])
+    """A posted voucher, made and reviewed by two finance clerks (the only way one posts)."""
+    body = {
+        "memo": "矩阵",
+        "lines": [
+            {"gl_code": "10101", "side": "debit", "amount": "1.00"},
+            {"gl_code": "21999", "side": "credit", "amount": "1.00"},
+        ],
+    }
+    return post_reviewed(make_client("finance1"), make_client("finance2"), body)
 
 
 def test_every_route_for_every_role(app: FastAPI, make_client: Any, voucher_no: str) -> None:

@@ -77,13 +77,13 @@ def test_validation_errors_are_field_level_and_never_echo_input(make_client: Any
 def test_amounts_must_be_strict_yuan_strings(make_client: Any, label: str, amount: Any) -> None:
     finance = make_client("finance1")
     body = {"memo": label, "lines": [line("10101", "debit", amount), line("21999", "credit", "1000.00")]}
-    reply = finance.post("/api/v1/ledger/vouchers", body)
+    reply = finance.post("/api/v1/accounting/vouchers", body)
     assert reply.status_code == 422, label
     assert reply.json()["code"] == "validation_error"
     [field] = reply.json()["details"]["fields"]
     assert field["field"] == "lines.0.amount"
     assert field["code"] == "field_amount_format"
-    assert finance.get("/api/v1/ledger/vouchers").json() == []
+    assert finance.get("/api/v1/accounting/vouchers").json() == []
 
 
 def test_unknown_fields_are_refused_not_ignored(make_client: Any) -> None:
@@ -93,7 +93,7 @@ def test_unknown_fields_are_refused_not_ignored(make_client: Any) -> None:
         "created_by": "someone_else",
         "lines": [line("10101", "debit", "5.00"), line("21999", "credit", "5.00")],
     }
-    reply = finance.post("/api/v1/ledger/vouchers", body)
+    reply = finance.post("/api/v1/accounting/vouchers", body)
     assert reply.status_code == 422
     assert reply.json()["details"]["fields"][0] == {
         "location": "body",
@@ -106,7 +106,7 @@ def test_unknown_fields_are_refused_not_ignored(make_client: Any) -> None:
 def test_business_rule_errors_carry_code_message_and_details(make_client: Any) -> None:
     finance = make_client("finance1")
     body = {"memo": "不平", "lines": [line("10101", "debit", "100.00"), line("21999", "credit", "90.00")]}
-    reply = finance.post("/api/v1/ledger/vouchers", body)
+    reply = finance.post("/api/v1/accounting/vouchers", body)
     assert reply.status_code == 422
     assert reply.json()["code"] == "voucher_unbalanced"
     assert reply.json()["message"] == "凭证借贷不平衡：借方 100.00，贷方 90.00"

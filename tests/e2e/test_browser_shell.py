@@ -117,7 +117,7 @@ def fill_line(page: Any, row: int, gl_code: str, side: str, amount: str) -> None
     line.locator("input[name=amount]").fill(amount)
 
 
-def test_finance_posts_a_voucher_and_the_audit_admin_sees_it(
+def test_finance_makes_a_voucher_another_reviews_it_and_the_audit_admin_sees_it(
     live_server: tuple[str, Container], browser: Any, request: pytest.FixtureRequest
 ) -> None:
     base, container = live_server
@@ -139,7 +139,7 @@ def test_finance_posts_a_voucher_and_the_audit_admin_sees_it(
         assert "住房公积金存款" in page.get_by_test_id("chart").inner_text()
 
         page.locator("aside.sidebar").get_by_role("link", name="手工凭证").click()
-        page.wait_for_url(f"{base}/ledger/vouchers/new")
+        page.wait_for_url(f"{base}/accounting/vouchers/new")
         page.fill("input[name=memo]", "收到专户利息（浏览器测试）")
         fill_line(page, 0, "10101", "debit", "1000.00")
         fill_line(page, 1, "21999", "credit", "900.00")
@@ -149,17 +149,32 @@ def test_finance_posts_a_voucher_and_the_audit_admin_sees_it(
         # (not wait_for_function: the page's CSP rightly forbids the eval it would need)
         page.locator("tr.voucher-line").nth(2).wait_for()
         with page.expect_navigation():
-            page.get_by_role("button", name="记账").click()
+            page.get_by_role("button", name="保存待复核").click()
         assert "凭证借贷不平衡：借方 1000.00，贷方 900.00" in page.locator(".alert-error").inner_text()
         assert page.locator("input[name=memo]").input_value() == "收到专户利息（浏览器测试）"
         assert page.locator("tr.voucher-line").nth(1).locator("input[name=amount]").input_value() == "900.00"
 
         page.locator("tr.voucher-line").nth(1).locator("input[name=amount]").fill("1000.00")
         assert page.locator("#total-diff").inner_text() == "借贷平衡"
-        with page.expect_navigation(url=f"{base}/ledger/vouchers/*?posted=1"):
+        with page.expect_navigation(url=f"{base}/accounting/vouchers/*?done=made"):
+            page.get_by_role("button", name="保存待复核").click()
+        number = page.get_by_test_id("manual-number").inner_text()
+        assert "等待复核" in page.locator(".alert-ok").inner_text()
+
+        # Another finance clerk reviews (复核); only then does the maker post it.
+        checker = browser.new_context(locale="zh-CN").new_page()
+        log_in(checker, base, container, "finance2")
+        checker.goto(f"{base}/accounting/vouchers/{number}")
+        with checker.expect_navigation():
+            checker.get_by_role("button", name="复核通过").click()
+        assert "已复核" in checker.get_by_test_id("manual-state").inner_text()
+        page.reload()
+        with page.expect_navigation():
             page.get_by_role("button", name="记账").click()
-        voucher_no = page.get_by_test_id("voucher-no").inner_text()
         assert "凭证已记账" in page.locator(".alert-ok").inner_text()
+        page.locator("dl.props a.mono").last.click()
+        page.wait_for_url(f"{base}/ledger/vouchers/*")
+        voucher_no = page.get_by_test_id("voucher-no").inner_text()
         assert "1,000.00" in page.get_by_test_id("postings").inner_text()
 
         page.locator("aside.sidebar").get_by_role("link", name="凭证", exact=True).click()
@@ -170,11 +185,11 @@ def test_finance_posts_a_voucher_and_the_audit_admin_sees_it(
         auditor_page = browser.new_context(locale="zh-CN").new_page()
         log_in(auditor_page, base, container, "auditadmin")
         auditor_page.locator("aside.sidebar").get_by_role("link", name="审计日志").click()
-        auditor_page.fill("input[name=action]", "ledger.post_manual_voucher")
+        auditor_page.fill("input[name=action]", "accounting.post_voucher")
         auditor_page.get_by_role("button", name="查询").click()  # htmx swaps the results in place
-        auditor_page.wait_for_url("**/audit?action=ledger.post_manual_voucher*")
+        auditor_page.wait_for_url("**/audit?action=accounting.post_voucher*")
         results = auditor_page.locator("#audit-results")
-        results.get_by_text(voucher_no).wait_for()
+        results.get_by_text(number).wait_for()
         assert "finance1" in results.inner_text()
         auditor_page.get_by_role("button", name="校验日志链").click()
         auditor_page.get_by_text("审计日志链校验通过").wait_for()

@@ -38,10 +38,10 @@ class Centre:
         return Actor(username=username, roles=frozenset({role}), operator_id=200, all_branches=True)
 
 
-def seed(container: Container) -> Centre:
+def seed(container: Container, business_date: date = DAY) -> Centre:
     setup.initialise(
         container.uow,
-        business_date=DAY,
+        business_date=business_date,
         reference_policy=(ROOT / "policies" / "reference.toml").read_text(encoding="utf-8"),
     )
     org = run(container.uow, demo.seed_demo_organisation)

@@ -363,7 +363,7 @@ def test_books_and_statistical_tables_read_the_general_ledger(container: Contain
     assert before.rows[0].cells[-1] == Money.ZERO
     annual = read(container.uow, lambda uow: statistics.annual_report(uow, MAKER, 2026))
     figures = {row.cells[0]: row.cells[2] for row in annual.rows}
-    assert figures["缴存额"] == Money(80_000) and figures["年末缴存余额"] == Money(50_000)
+    assert figures["缴存额（汇缴、补缴、转入）"] == Money(80_000) and figures["年末缴存余额"] == Money(50_000)
     with pytest.raises(PermissionDenied):
         read(container.uow, lambda uow: books.balance_sheet_report(uow, CLERK))
     # A withdrawal reversed (the bank refused to pay) no longer counts as a withdrawal.
@@ -422,3 +422,54 @@ def test_a_time_deposit_is_placed_and_drawn_back_with_its_interest(container: Co
         )
     assert again.value.code == "time_deposit_not_placed"
     assert read(container.uow, check_ledger).ok
+
+
+# --- statistics by unit type ------------------------------------------------------------------
+
+
+def test_a_reversed_remittance_does_not_count_in_the_unit_type_statistics(container: Container) -> None:
+    from anju.dates import YearMonth
+    from anju.domain.codes import ECONOMIC_TYPES
+    from anju.services import remittance as rm
+    from anju.services import statistics
+    from tests.integration.collection_helpers import DAY as COLLECTION_DAY
+    from tests.integration.collection_helpers import open_member, register, seed
+
+    centre = seed(container)
+    clerk = centre.clerk("02")
+    unit = register(centre, clerk, 1)
+    open_member(centre, clerk, unit.unit_account_no, 1)
+    roster = run(
+        container.uow, lambda uow: rm.generate_roster(uow, clerk, unit.unit_account_no, YearMonth(2026, 11))
+    )
+    roster = run(container.uow, lambda uow: rm.confirm_roster(uow, clerk, roster.id))
+    paid = run(
+        container.uow,
+        lambda uow: rm.receive_unit_payment(
+            uow,
+            clerk,
+            unit_account_no=unit.unit_account_no,
+            amount=roster.total,
+            serial_no="S1",
+            received_on=COLLECTION_DAY,
+            value_date=COLLECTION_DAY,
+        ),
+    )
+    label = ECONOMIC_TYPES["150"]
+    start = COLLECTION_DAY.replace(day=1)
+
+    def remitted() -> tuple[object, ...]:
+        report = read(
+            container.uow,
+            lambda uow: statistics.by_unit_type(uow, MAKER, "collection", start, COLLECTION_DAY),
+        )
+        return {row.cells[0]: row.cells for row in report.rows}[label][1:3]
+
+    assert remitted() == (1, roster.total)
+    # The remittance was booked in error and is corrected by a reviewed reversal (错账调整).
+    correction = run(
+        container.uow,
+        lambda uow: accounting.make_correction(uow, MAKER, paid.voucher_no or "", "重复入账"),
+    )
+    review_and_post(container, correction.number)
+    assert remitted() == (0, Money.ZERO)

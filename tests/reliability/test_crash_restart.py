@@ -1,10 +1,10 @@
 """kill -9 the server under load and restart it (reliability.md R1, I5).
 
-A real `anju serve` process (uvicorn) takes manual vouchers from several clients, each request
-under its own Idempotency-Key. At a random moment the process is SIGKILLed, then started again;
-every request that got no reply is retried with the same key and body. In the end every key has
-exactly one voucher (no acknowledged write lost, none doubled, nothing partial) and the ledger
-checks. Bounded to one kill in `make test`; `make soak` kills many more times.
+A real `anju serve` process (uvicorn) takes manual vouchers (制单, kept for review) from several
+clients, each request under its own Idempotency-Key. At a random moment the process is SIGKILLed,
+then started again; every request that got no reply is retried with the same key and body. In the
+end every key has exactly one voucher (no acknowledged write lost, none doubled, nothing partial)
+and the ledger checks. Bounded to one kill in `make test`; `make soak` kills many more times.
 I5 at the exact moments: the command's commit fails just before, or the reply is lost just after,
 the commit; a retry with the same key then posts once (before) or replays the first reply (after).
 """
@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import func, select
 
 from anju.adapters.clock import SystemClock
-from anju.adapters.db.tables.ledger import voucher
+from anju.adapters.db.tables.accounting import manual_voucher as voucher
 from anju.bootstrap import Container
 from anju.domain.security import totp_now
 from tests.conftest import TEST_MASTER_KEY
@@ -36,6 +36,7 @@ from tests.reliability.workload import assert_ledger_ok, soak_size
 from tests.reliability.workload import seeded_random as seeded_rng
 
 ANJU = str(Path(sys.executable).with_name("anju"))
+MAKE = "/api/v1/accounting/vouchers"  # a manual voucher is made here and posts after review
 
 
 def free_port() -> int:
@@ -118,7 +119,7 @@ def body_for(key: str, fen: int) -> dict[str, Any]:
 
 
 def send(client: httpx.Client, key: str, fen: int) -> httpx.Response:
-    return client.post("/api/v1/ledger/vouchers", json=body_for(key, fen), headers={"Idempotency-Key": key})
+    return client.post(MAKE, json=body_for(key, fen), headers={"Idempotency-Key": key})
 
 
 def test_kill_9_under_load_loses_no_acknowledged_voucher(container: Container, tmp_path: Path) -> None:
@@ -127,7 +128,7 @@ def test_kill_9_under_load_loses_no_acknowledged_voucher(container: Container, t
     server = Server(container, tmp_path / "server-home")
     server.start()
     client = login(server)
-    acked: dict[str, tuple[str, int]] = {}  # key -> (voucher_no from the reply, amount)
+    acked: dict[str, tuple[str, int]] = {}  # key -> (voucher number from the reply, amount)
     unacked: dict[str, int] = {}  # key -> amount: no reply before the kill
     lock = threading.Lock()
     kills = soak_size(1, scale=0.25)
@@ -150,7 +151,7 @@ def test_kill_9_under_load_loses_no_acknowledged_voucher(container: Container, t
                         return
                     assert reply.status_code == 201, reply.text
                     with lock:
-                        acked[key] = (reply.json()["voucher_no"], fen)
+                        acked[key] = (reply.json()["number"], fen)
 
             threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(4)]
             for t in threads:
@@ -165,14 +166,14 @@ def test_kill_9_under_load_loses_no_acknowledged_voucher(container: Container, t
             for key, fen in list(unacked.items()):
                 reply = send(client, key, fen)
                 assert reply.status_code == 201, reply.text
-                acked[key] = (reply.json()["voucher_no"], fen)
+                acked[key] = (reply.json()["number"], fen)
                 del unacked[key]
             # A retry of an acknowledged key replays the first reply, never posts again.
             some = rng.choice(sorted(acked))
             again = send(client, some, acked[some][1])
             assert again.status_code == 201, again.text
             assert again.headers.get("Idempotent-Replayed") == "true"
-            assert again.json()["voucher_no"] == acked[some][0]
+            assert again.json()["number"] == acked[some][0]
     finally:
         server.stop()
         client.close()
@@ -221,16 +222,16 @@ def test_a_crash_at_the_commit_and_a_retry_with_the_same_key_posts_once(
         real_commit(self)
 
     monkeypatch.setattr(SqlUnitOfWork, "commit", dying_commit)
-    lost = finance.post("/api/v1/ledger/vouchers", body, key=key)
-    assert lost.status_code == 500 and "voucher_no" not in lost.text
+    lost = finance.post(MAKE, body, key=key)
+    assert lost.status_code == 500 and "number" not in lost.text
     monkeypatch.setattr(SqlUnitOfWork, "commit", real_commit)
     assert _voucher_count(seeded, f"R1 {key}") == (1 if moment == "after_commit" else 0)
 
-    retry = finance.post("/api/v1/ledger/vouchers", body, key=key)
+    retry = finance.post(MAKE, body, key=key)
     assert retry.status_code == 201, retry.text
     assert (retry.headers.get("Idempotent-Replayed") == "true") is (moment == "after_commit")
-    again = finance.post("/api/v1/ledger/vouchers", body, key=key)
+    again = finance.post(MAKE, body, key=key)
     assert again.headers.get("Idempotent-Replayed") == "true"
-    assert again.json()["voucher_no"] == retry.json()["voucher_no"]
+    assert again.json()["number"] == retry.json()["number"]
     assert _voucher_count(seeded, f"R1 {key}") == 1
     assert_ledger_ok(seeded)

@@ -161,13 +161,13 @@ def test_impossible_dates_numbers_and_amounts_are_refused_and_post_nothing(make_
         body = reply.json()
         assert set(body) == {"code", "message", "details"}
         assert next(iter(params)) in str(body["details"]), body
-    before = finance.get("/api/v1/ledger/vouchers", params={"limit": 500}).json()
+    before = finance.get("/api/v1/accounting/vouchers", params={"limit": 500}).json()
     for amount in BAD_AMOUNTS:
         lines = [
             {"gl_code": "10101", "side": "debit", "amount": amount},
             {"gl_code": "21999", "side": "credit", "amount": amount},
         ]
-        reply = finance.post("/api/v1/ledger/vouchers", {"memo": "F2", "lines": lines})
+        reply = finance.post("/api/v1/accounting/vouchers", {"memo": "F2", "lines": lines})
         assert reply.status_code == 422, (amount, reply.text)
         assert "amount" in str(reply.json()["details"]), (amount, reply.json())
-    assert finance.get("/api/v1/ledger/vouchers", params={"limit": 500}).json() == before
+    assert finance.get("/api/v1/accounting/vouchers", params={"limit": 500}).json() == before

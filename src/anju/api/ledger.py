@@ -1,28 +1,18 @@
-"""The books (会计核算): chart, vouchers, manual vouchers, reversal, trial balance, ledger check."""
+"""The books (会计核算), read-only: chart, vouchers, trial balance, ledger check. Manual vouchers and
+corrections (错账调整) are made, reviewed (复核) and posted under /api/v1/accounting (ADR 0011)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from starlette.responses import Response
 
 from anju.api.schemas.common import ERROR_RESPONSES, IsoDate, Limit, Offset
-from anju.api.schemas.ledger import (
-    GlAccountOut,
-    LedgerCheckOut,
-    ManualVoucherIn,
-    ReversalIn,
-    TrialBalanceOut,
-    VoucherOut,
-)
+from anju.api.schemas.ledger import GlAccountOut, LedgerCheckOut, TrialBalanceOut, VoucherOut
 from anju.domain.security import Permission as P
 from anju.http.context import Session, container_of
 from anju.http.guard import requires
-from anju.http.idempotency import Command, command
 from anju.services import ledger
-from anju.services.ledger import ManualVoucherCommand, ManualVoucherLine
-from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
 
 router = APIRouter(prefix="/ledger", tags=["会计核算"], responses=ERROR_RESPONSES)
@@ -53,37 +43,6 @@ def voucher(
 ) -> VoucherOut:
     view = read(container_of(request).uow, lambda uow: ledger.get_voucher(uow, session.actor, voucher_no))
     return VoucherOut.of(view)
-
-
-@router.post("/vouchers", status_code=201, response_model=VoucherOut, summary="手工记账凭证")
-def post_manual_voucher(body: ManualVoucherIn, cmd: Command = command(P.LEDGER_POST_MANUAL)) -> Response:
-    command_ = ManualVoucherCommand(
-        lines=tuple(
-            ManualVoucherLine(
-                gl_code=line.gl_code, side=line.side, amount=line.amount, account_no=line.account_no
-            )
-            for line in body.lines
-        ),
-        memo=body.memo,
-        value_date=body.value_date,
-    )
-
-    def run_(uow: UnitOfWork) -> VoucherOut:
-        return VoucherOut.of(ledger.post_manual_voucher(uow, cmd.actor, command_))
-
-    return cmd.execute(run_, status_code=201)
-
-
-@router.post(
-    "/vouchers/{voucher_no}/reversal", status_code=201, response_model=VoucherOut, summary="红字冲销凭证"
-)
-def reverse(
-    voucher_no: VoucherNoPath, body: ReversalIn, cmd: Command = command(P.LEDGER_REVERSE)
-) -> Response:
-    def run_(uow: UnitOfWork) -> VoucherOut:
-        return VoucherOut.of(ledger.reverse_voucher(uow, cmd.actor, voucher_no, body.reason))
-
-    return cmd.execute(run_, status_code=201)
 
 
 @router.get("/trial-balance", response_model=TrialBalanceOut, summary="试算平衡表")

@@ -216,7 +216,7 @@ def make_correction(uow: UnitOfWork, actor: Actor, voucher_no: str, reason: str)
             lines=(),
         )
     )
-    _audit(uow, actor, "accounting.make_correction", record, {"reverses": number})
+    _audit(uow, actor, "accounting.make_correction", record, {"reverses": number}, reason=why[:200])
     return _view(record, {})
 
 

@@ -149,10 +149,33 @@ class UnitTypeTurnover:
 
     economic_type: str | None  # None: accounts not linked to a unit
     business_type: str | None
+    kind: str  # the voucher's kind: a reversal takes back what its original counted
     debit: Money
     credit: Money
     postings: int
     accounts: int
+
+    @property
+    def gl_code(self) -> str:
+        return "201"
+
+
+@dataclass(frozen=True, slots=True)
+class Contributors:
+    """Units and members whose contributions (汇缴、补缴) were credited in a period, counted once
+    each; a reversed payment and its reversal count for nobody."""
+
+    units: int
+    members: int
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalsByReason:
+    """Withdrawals paid in a period for one reason (提取原因): count and principal."""
+
+    reason_code: str
+    count: int
+    amount: Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +250,10 @@ class AccountingRepository(Protocol):
     ) -> list[BusinessTypeTurnover]: ...
 
     def member_turnover_by_unit_type(self, start: date, end: date) -> list[UnitTypeTurnover]: ...
+
+    def contributors(self, start: date, end: date) -> Contributors: ...
+
+    def withdrawals_by_reason(self, start: date, end: date) -> list[WithdrawalsByReason]: ...
 
     # time and notice deposits
     def time_deposit_leaf(self, bank_account_no: str) -> str | None: ...

@@ -20,9 +20,11 @@ from anju.domain.accounting import Report, ReportColumn, ReportRow
 from anju.domain.codes import ECONOMIC_TYPES
 from anju.domain.security import Actor, Permission
 from anju.domain.sheets import CellValue
+from anju.errors import AnjuError
 from anju.money import Money
-from anju.services.accounting_ports import BusinessTypeTurnover
+from anju.services.accounting_ports import BusinessTypeTurnover, UnitTypeTurnover
 from anju.services.books import centre_name, check_period, leaf_balances, value_added_income
+from anju.services.policy import policy_in_force
 from anju.services.ports import UnitOfWork
 
 
@@ -68,7 +70,7 @@ TABLES: dict[str, tuple[str, tuple[Measure, ...], tuple[str, ...]]] = {
 REVERSAL_KIND = "reversal"
 
 
-def measure_contribution(measure: Measure, t: BusinessTypeTurnover) -> tuple[int, int]:
+def measure_contribution(measure: Measure, t: BusinessTypeTurnover | UnitTypeTurnover) -> tuple[int, int]:
     """(count, fen) a grouped row adds to a measure. A red-ink reversal mirrors its original on
     the opposite side, so it takes back the count and amount (a payment the bank refused)."""
     if not _matches(measure, t):
@@ -79,7 +81,7 @@ def measure_contribution(measure: Measure, t: BusinessTypeTurnover) -> tuple[int
     return (t.postings if same.fen else 0), same.fen
 
 
-def _matches(measure: Measure, t: BusinessTypeTurnover) -> bool:
+def _matches(measure: Measure, t: BusinessTypeTurnover | UnitTypeTurnover) -> bool:
     return (
         t.gl_code == measure.gl_code
         and (not measure.business_types or (t.business_type or "") in measure.business_types)
@@ -147,9 +149,41 @@ def monthly_table(uow: UnitOfWork, actor: Actor, table: str, month: str) -> Repo
     return business_table(uow, actor, table, ym.first_day(), ym.last_day())
 
 
+def _percent(part: int, whole: int) -> str:
+    if whole <= 0:
+        return "—"
+    return f"{(Decimal(part) * 100 / whole).quantize(Decimal('0.01'), ROUND_HALF_UP)}%"
+
+
+def _average_month_end_fund(uow: UnitOfWork, year: int) -> Decimal:
+    """The year's average of the twelve month-end balances of 201: the opening balance and one
+    grouped query of monthly turnover."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    running = leaf_balances(uow, date(year - 1, 12, 31)).get("201", Money.ZERO).fen
+    by_month = {
+        t.period: t.credit.fen - t.debit.fen for t in uow.accounting.monthly_turnover(["201"], start, end)
+    }
+    month_ends = []
+    for ym in YearMonth(year, 1).range_to(YearMonth(year, 12)):
+        running += by_month.get(str(ym), 0)
+        month_ends.append(running)
+    return Decimal(sum(month_ends)) / len(month_ends)
+
+
+def _reason_name(uow: UnitOfWork, day: date, code: str) -> str:
+    try:
+        return policy_in_force(uow, day).withdrawal.reason(code).name
+    except AnjuError:
+        return f"提取原因 {code}"
+
+
 def annual_report(uow: UnitOfWork, actor: Actor, year: int) -> Report:
-    """年度报告 figures: contributions, withdrawals, loans, balances, value-added income and its
-    rate on the average contribution balance (rules.md §7.3)."""
+    """年度报告 (住房公积金年度报告) figures, in the order of the content the domain reference
+    lists (interfaces.md §5, rules.md §7.3): contributions (units, members, amounts), withdrawals
+    by purpose, loans (count, amount, balance, overdue rate), finance (income, expense,
+    value-added income and its distribution, risk reserve) and asset risk. Every figure comes
+    from the books and the business tables; none is kept by hand. The national template's exact
+    table layout is not in the domain reference: these are its figures, in its order."""
     actor.require(Permission.REPORTS_VIEW)
     start, end = date(year, 1, 1), date(year, 12, 31)
     turnover = uow.accounting.business_type_turnover(["201", "121", "122"], start, end)
@@ -167,50 +201,65 @@ def annual_report(uow: UnitOfWork, actor: Actor, year: int) -> Report:
     withdrawn = total(WITHDRAWAL)
     disbursed = total(LOAN[:1])
     repaid = total(LOAN[1:3])
+    payers = uow.accounting.contributors(start, end)
     closing = leaf_balances(uow, end)
     fund = closing.get("201", Money.ZERO)
-    loans = Money(closing.get("121", Money.ZERO).fen + closing.get("122", Money.ZERO).fen)
-    # Month-end balances of 201 from the opening and one grouped query of monthly turnover.
-    running = leaf_balances(uow, date(year - 1, 12, 31)).get("201", Money.ZERO).fen
-    by_month = {
-        t.period: t.credit.fen - t.debit.fen for t in uow.accounting.monthly_turnover(["201"], start, end)
-    }
-    month_ends = []
-    for ym in YearMonth(year, 1).range_to(YearMonth(year, 12)):
-        running += by_month.get(str(ym), 0)
-        month_ends.append(running)
-    average = Decimal(sum(month_ends)) / len(month_ends)
+    overdue = closing.get("122", Money.ZERO)
+    loans = Money(closing.get("121", Money.ZERO).fen + overdue.fen)
+    reserve = closing.get("301", Money.ZERO)
+    average = _average_month_end_fund(uow, year)
     vai = value_added_income(uow, start, end)
-    rate = (
-        (Decimal(vai.value_added_income.fen) * 100 / average).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        if average > 0
-        else Decimal(0)
-    )
-    rows = (
-        ReportRow(("缴存额", collected[0], collected[1])),
+    rate = _percent(vai.value_added_income.fen, int(average)) if average > 0 else "—"
+
+    def section(title: str) -> ReportRow:
+        return ReportRow((title, None, None), "section")
+
+    rows = [
+        section("一、缴存"),
+        ReportRow(("缴存单位（个）", payers.units, None)),
+        ReportRow(("缴存职工（人）", payers.members, None)),
+        ReportRow(("缴存额（汇缴、补缴、转入）", collected[0], collected[1])),
+        ReportRow(("年末缴存余额", None, fund)),
+        section("二、提取"),
         ReportRow(("提取额", withdrawn[0], withdrawn[1])),
+        *(
+            ReportRow((f"    其中：{_reason_name(uow, end, w.reason_code)}", w.count, w.amount))
+            for w in uow.accounting.withdrawals_by_reason(start, end)
+        ),
+        ReportRow(("提取额占当年缴存额比率", None, _percent(withdrawn[1].fen, collected[1].fen))),
+        section("三、贷款"),
         ReportRow(("发放个人住房贷款", disbursed[0], disbursed[1])),
         ReportRow(("回收个人住房贷款本金", repaid[0], repaid[1])),
-        ReportRow(("年末缴存余额", None, fund)),
         ReportRow(("年末个人住房贷款余额", None, loans)),
+        ReportRow(("个人住房贷款率（贷款余额 ÷ 缴存余额）", None, _percent(loans.fen, fund.fen))),
+        section("四、财务"),
         ReportRow(("业务收入", None, vai.income_total)),
         ReportRow(("业务支出", None, vai.expense_total)),
         ReportRow(("增值收益", None, vai.value_added_income)),
-        ReportRow(("增值收益率（%）", None, f"{rate}")),
-    )
+        ReportRow(("增值收益率（增值收益 ÷ 月均缴存余额）", None, rate)),
+        *(ReportRow((f"    {name}", None, amount)) for _code, name, amount in vai.distribution),
+        ReportRow(("年末贷款风险准备金余额", None, reserve)),
+        section("五、资产风险"),
+        ReportRow(("年末逾期贷款余额", None, overdue)),
+        ReportRow(("个人住房贷款逾期率（逾期余额 ÷ 贷款余额）", None, _percent(overdue.fen, loans.fen))),
+        ReportRow(("风险准备金与贷款余额之比", None, _percent(reserve.fen, loans.fen))),
+    ]
     centre = centre_name(uow)
     return Report(
         code=f"年度报告_{year}",
         title=f"{year}年住房公积金年度报告主要指标",
-        subtitle=f"{centre}    单位：元、笔",
+        subtitle=f"{centre}    单位：元、笔、个、人",
         columns=(
-            ReportColumn("item", "指标", width=24),
-            ReportColumn("count", "笔数", "int", 10),
-            ReportColumn("amount", "金额", "money", 20),
+            ReportColumn("item", "指标", width=36),
+            ReportColumn("count", "笔数 / 个数", "int", 12),
+            ReportColumn("amount", "金额 / 比率", "money", 20),
         ),
-        rows=rows,
+        rows=tuple(rows),
         meta=(("编制单位", centre), ("年度", str(year))),
-        notes="增值收益率 = 增值收益 ÷ 月末缴存余额的年平均数。",
+        notes=(
+            "数据取自总账与业务台账。增值收益率 = 增值收益 ÷ 月末缴存余额的年平均数；"
+            "缴存单位、职工按当年有汇缴或补缴入账（不含已冲销）的单位与个人账户计数。"
+        ),
     )
 
 
@@ -224,11 +273,10 @@ def by_unit_type(uow: UnitOfWork, actor: Actor, table: str, start: date, end: da
     sums: dict[str | None, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for t in uow.accounting.member_turnover_by_unit_type(start, end):
         for m in measures:
-            if not m.business_types or (t.business_type or "") in m.business_types:
-                amount = t.debit if m.side == "D" else t.credit
-                entry = sums[t.economic_type][m.key]
-                entry[0] += t.postings if amount.fen else 0
-                entry[1] += amount.fen
+            count, fen = measure_contribution(m, t)  # a reversal takes back its original
+            entry = sums[t.economic_type][m.key]
+            entry[0] += count
+            entry[1] += fen
     rows = []
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for economic_type in sorted(sums, key=lambda k: (k is None, k or "")):

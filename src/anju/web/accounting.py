@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -25,13 +26,12 @@ from anju.reports.pdf import PDF_MEDIA_TYPE
 from anju.reports.statements import cell_text, render_pdf, report_sheet
 from anju.services import accounting, bank, books, funds, ledger, value_added
 from anju.services.calendar import current_business_date
-from anju.services.ledger import ManualVoucherCommand
+from anju.services.ledger import ManualVoucherCommand, ManualVoucherLine
 from anju.services.ports import UnitOfWork
 from anju.services.report_catalogue import PARAM_LABELS, REPORTS, parse_params
 from anju.services.runner import read, run
 from anju.web.forms import error_of
-from anju.web.ledger import LineInput, typed_lines, voucher_lines
-from anju.web.rendering import CHINA_STANDARD_TIME, render
+from anju.web.rendering import CHINA_STANDARD_TIME, render, render_fragment
 
 router = APIRouter(prefix="/accounting")
 
@@ -43,6 +43,49 @@ Param = Annotated[str, Query(max_length=40)]
 
 
 # --- manual vouchers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    """One line of the voucher form as typed (kept when the voucher is refused)."""
+
+    gl_code: str = ""
+    side: str = "debit"
+    amount: str = ""
+    account_no: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not (self.gl_code or self.amount or self.account_no)
+
+
+def typed_lines(
+    gl_code: list[str], side: list[str], amount: list[str], account_no: list[str]
+) -> list[LineInput]:
+    """The voucher form's non-blank lines as typed (columns of repeated fields, any lengths)."""
+    count = max(len(gl_code), len(side), len(amount), len(account_no))
+
+    def at(values: list[str], i: int, default: str = "") -> str:
+        return values[i].strip()[:40] if i < len(values) else default
+
+    typed = [
+        LineInput(at(gl_code, i), at(side, i, "debit"), at(amount, i), at(account_no, i))
+        for i in range(count)
+    ]
+    return [line for line in typed if not line.blank]
+
+
+def voucher_lines(lines: list[LineInput]) -> tuple[ManualVoucherLine, ...]:
+    """The typed lines as the service takes them (an amount that is not yuan raises its error)."""
+    return tuple(
+        ManualVoucherLine(
+            gl_code=line.gl_code,
+            side=line.side,
+            amount=Money.from_yuan(line.amount),
+            account_no=line.account_no or None,
+        )
+        for line in lines
+    )
 
 
 @router.get("/vouchers")
@@ -92,6 +135,12 @@ def _form(
 @router.get("/vouchers/new")
 def new_voucher(request: Request, session: Session = requires(P.LEDGER_POST_MANUAL)) -> Response:
     return _form(request, session, lines=[LineInput(side="debit"), LineInput(side="credit")])
+
+
+@router.get("/vouchers/new/line")
+def new_voucher_line(request: Request, session: Session = requires(P.LEDGER_POST_MANUAL)) -> Response:
+    accounts = read(container_of(request).uow, lambda uow: _postable(uow, session.actor))
+    return render_fragment(request, "ledger/_voucher_line.html", {"accounts": accounts, "line": LineInput()})
 
 
 @router.post("/vouchers/new")

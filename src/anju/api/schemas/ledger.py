@@ -112,10 +112,6 @@ class ManualVoucherIn(StrictModel):
     lines: list[ManualVoucherLineIn] = Field(min_length=2, max_length=100)
 
 
-class ReversalIn(StrictModel):
-    reason: str = Field(min_length=1, max_length=200, description="冲销原因")
-
-
 class TrialBalanceRowOut(ReplyModel):
     code: str
     name_zh: str

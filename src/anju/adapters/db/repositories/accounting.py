@@ -24,6 +24,7 @@ from anju.adapters.db.tables.collection import member_account, unit
 from anju.adapters.db.tables.ledger import gl_account, ledger_account, posting, voucher
 from anju.adapters.db.tables.org import centre_bank_account
 from anju.adapters.db.tables.remittance import suspense_refund
+from anju.adapters.db.tables.withdrawals import withdrawal
 from anju.adapters.db.unit_of_work import Deps, register
 from anju.errors import NotFound
 from anju.ledger.balances import Side
@@ -32,6 +33,7 @@ from anju.services.accounting_ports import (
     BankBook,
     BusinessTypeTurnover,
     CodeTurnover,
+    Contributors,
     ManualLineRecord,
     ManualVoucherRecord,
     MonthTurnover,
@@ -41,7 +43,23 @@ from anju.services.accounting_ports import (
     SubledgerBalance,
     TimeDepositRecord,
     UnitTypeTurnover,
+    WithdrawalsByReason,
 )
+
+
+def _member_postings() -> Any:
+    """Postings with their voucher and account, and the member account the posting is on (if any)."""
+    return (
+        posting.join(voucher, voucher.c.id == posting.c.voucher_id)
+        .join(ledger_account, ledger_account.c.id == posting.c.ledger_account_id)
+        .outerjoin(member_account, member_account.c.ledger_account_no == ledger_account.c.account_no)
+    )
+
+
+def _fund_postings_in(start: date, end: date) -> tuple[Any, ...]:
+    """The members' fund (201) postings of vouchers dated in [start, end]."""
+    return (voucher.c.business_date >= start, voucher.c.business_date <= end, posting.c.gl_code == "201")
+
 
 # Who moved a manual voucher into a state, and when (a rejection is the reviewer's act).
 _STATE_COLUMNS = {
@@ -378,38 +396,68 @@ class SqlAccountingRepository:
 
     def member_turnover_by_unit_type(self, start: date, end: date) -> list[UnitTypeTurnover]:
         """201 postings grouped by the member's unit's economic type and the business type."""
-        la = ledger_account
         query = (
             select(
                 unit.c.economic_type,
                 posting.c.business_type,
+                voucher.c.kind,
                 func.sum(case((posting.c.side == "D", posting.c.amount_fen), else_=0)).label("debit"),
                 func.sum(case((posting.c.side == "C", posting.c.amount_fen), else_=0)).label("credit"),
                 func.count().label("postings"),
                 func.count(posting.c.ledger_account_id.distinct()).label("accounts"),
             )
-            .select_from(posting)
-            .join(voucher, voucher.c.id == posting.c.voucher_id)
-            .join(la, la.c.id == posting.c.ledger_account_id)
-            .outerjoin(member_account, member_account.c.ledger_account_no == la.c.account_no)
-            .outerjoin(unit, unit.c.id == member_account.c.unit_id)
-            .where(
-                voucher.c.business_date >= start,
-                voucher.c.business_date <= end,
-                posting.c.gl_code == "201",
-            )
-            .group_by(unit.c.economic_type, posting.c.business_type)
-            .order_by(unit.c.economic_type, posting.c.business_type)
+            .select_from(_member_postings().outerjoin(unit, unit.c.id == member_account.c.unit_id))
+            .where(*_fund_postings_in(start, end))
+            .group_by(unit.c.economic_type, posting.c.business_type, voucher.c.kind)
+            .order_by(unit.c.economic_type, posting.c.business_type, voucher.c.kind)
         )
         return [
             UnitTypeTurnover(
                 economic_type=r.economic_type,
                 business_type=r.business_type,
+                kind=r.kind,
                 debit=Money(int(r.debit or 0)),
                 credit=Money(int(r.credit or 0)),
                 postings=int(r.postings),
                 accounts=int(r.accounts),
             )
+            for r in self._conn.execute(query)
+        ]
+
+    def contributors(self, start: date, end: date) -> Contributors:
+        """Distinct units and member accounts credited on 201 with 汇缴 (01) or 补缴 (02), leaving
+        out red-ink reversals and the vouchers they reversed (one query)."""
+        reversal = voucher.alias("reversal")
+        reversed_ = select(reversal.c.id).where(reversal.c.reverses_voucher_id == voucher.c.id).exists()
+        query = (
+            select(
+                func.count(member_account.c.unit_id.distinct()).label("units"),
+                func.count(posting.c.ledger_account_id.distinct()).label("members"),
+            )
+            .select_from(_member_postings())
+            .where(
+                *_fund_postings_in(start, end),
+                member_account.c.id.is_not(None),
+                posting.c.side == "C",
+                posting.c.business_type.in_(("01", "02")),
+                voucher.c.reverses_voucher_id.is_(None),
+                ~reversed_,
+            )
+        )
+        row = self._conn.execute(query).one()
+        return Contributors(units=int(row.units or 0), members=int(row.members or 0))
+
+    def withdrawals_by_reason(self, start: date, end: date) -> list[WithdrawalsByReason]:
+        """Withdrawals paid in the period per reason: count and principal (one grouped query)."""
+        w = withdrawal
+        query = (
+            select(w.c.reason_code, func.count().label("n"), func.sum(w.c.amount_fen).label("fen"))
+            .where(w.c.state == "paid", w.c.paid_on >= start, w.c.paid_on <= end)
+            .group_by(w.c.reason_code)
+            .order_by(w.c.reason_code)
+        )
+        return [
+            WithdrawalsByReason(r.reason_code, int(r.n), Money(int(r.fen or 0)))
             for r in self._conn.execute(query)
         ]
 
