@@ -82,11 +82,18 @@ class World:
         )
 
     def member(
-        self, *, balance: str = "50000.00", wage: str = "10000.00", months: int = 24, birth: str = "19900101"
+        self,
+        *,
+        balance: str = "50000.00",
+        wage: str = "10000.00",
+        months: int = 24,
+        birth: str = "19900101",
+        phone: str | None = None,
     ) -> str:
         self._n += 1
+        extra = {"phone": phone} if phone else {}
         opened = open_member(
-            self.centre, self.clerk, self.unit.unit_account_no, self._n, wage=wage, birth=birth
+            self.centre, self.clerk, self.unit.unit_account_no, self._n, wage=wage, birth=birth, **extra
         )
         account_no = opened.account.account_no
         ledger_no = opened.account.ledger_account_no
@@ -174,6 +181,20 @@ class World:
     def set_day(self, day: date) -> None:
         with self.c.engine.begin() as conn:
             conn.execute(text("UPDATE business_calendar SET business_date = :d"), {"d": day})
+
+    def assert_loan_books_match_gl(self) -> None:
+        """Σ loan accounts (121) and Σ overdue loan accounts (122) = the general ledger's."""
+        with self.c.engine.connect() as conn:
+            for code in ("121", "122"):
+                sub = conn.execute(
+                    text("SELECT COALESCE(SUM(balance_fen), 0) FROM ledger_account WHERE gl_code = :c"),
+                    {"c": code},
+                ).scalar_one()
+                gl = conn.execute(
+                    text("SELECT COALESCE(SUM(balance_fen), 0) FROM gl_balance WHERE gl_code = :c"),
+                    {"c": code},
+                ).scalar_one()
+                assert int(sub) == int(gl), code
 
     def assert_ledger_ok(self) -> None:
         result = self.look(check_ledger)
@@ -614,6 +635,7 @@ def test_end_of_day_runs_the_loan_steps_on_their_days(world: World) -> None:
         "loan_overdue",
         "loan_classification",
         "loan_repricing",
+        "loan_reminders",
     ]
     report = run_end_of_day(world.c.uow, Actor.system("eod"), steps=steps)
     assert report.ok, report
@@ -650,16 +672,7 @@ def test_overdue_principal_moves_to_122_and_back_on_repayment(world: World) -> N
     assert world.look(lambda uow: uow.ledger.balance(record.overdue_account_no)).is_zero
     after = world.look(lambda uow: loans.get_loan(uow, world.clerk, view.loan_no))
     assert after.outstanding == Money.from_yuan("300000.00") - first.principal
-    with world.c.engine.connect() as conn:
-        for code in ("121", "122"):
-            sub = conn.execute(
-                text("SELECT COALESCE(SUM(balance_fen), 0) FROM ledger_account WHERE gl_code = :c"),
-                {"c": code},
-            ).scalar_one()
-            gl = conn.execute(
-                text("SELECT balance_fen FROM gl_balance WHERE gl_code = :c"), {"c": code}
-            ).scalar_one()
-            assert int(sub) == int(gl), code
+    world.assert_loan_books_match_gl()
     world.assert_ledger_ok()
 
 

@@ -18,6 +18,7 @@ from anju.domain.loans.schedule import (
     Schedule,
     ScheduleRuleViolation,
     build_schedule,
+    change_term,
     due_date,
     equal_instalment_amount,
     months_to_repay,
@@ -466,3 +467,42 @@ def test_prepayment_on_a_due_date_never_increases_interest(
     else:
         assert p.instalments_remaining <= len(s.due_after(on))
         assert p.new_level == s.level
+
+
+# --- 展期 / 缩期 (issue 8) ---------------------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    months=st.integers(min_value=1, max_value=360),
+    method=st.sampled_from(list(RepaymentMethod)),
+    paid=st.integers(min_value=0, max_value=24),
+)
+def test_a_term_change_repays_exactly_the_outstanding_principal(
+    months: int, method: RepaymentMethod, paid: int
+) -> None:
+    start = date(2026, 11, 23)
+    schedule = build_schedule(Money.from_yuan("300000.00"), Rate.percent("2.60"), 240, method, start)
+    effective = schedule.instalments[paid].due_date
+    after = change_term(
+        schedule, effective=effective, remaining_months=months, annual_rate=Rate.percent("2.60")
+    )
+    tail = after.due_after(effective - timedelta(days=1))
+    assert len(tail) <= months and tail[0].instalment_no == paid + 1
+    assert sum(r.principal.fen for r in tail) == schedule.instalments[paid].opening_balance.fen
+    assert sum(r.principal.fen for r in after.instalments) == Money.from_yuan("300000.00").fen
+
+
+def test_term_shortening_to_ten_years_matches_the_formula() -> None:
+    schedule = build_schedule(
+        Money.from_yuan("300000.00"),
+        Rate.percent("2.60"),
+        240,
+        RepaymentMethod.EQUAL_INSTALMENT,
+        date(2026, 11, 23),
+    )
+    after = change_term(
+        schedule, effective=date(2026, 12, 23), remaining_months=120, annual_rate=Rate.percent("2.60")
+    )
+    assert after.level == Money.from_yuan("2841.76") and len(after.instalments) == 120
+    assert after.instalments[-1].due_date == date(2036, 11, 23)

@@ -27,7 +27,6 @@ from anju.api.schemas.loans import (
     WriteOffIn,
 )
 from anju.domain.loans.combination import CommercialPart
-from anju.domain.loans.limit import LoanRuleViolation
 from anju.domain.loans.schedule import PrepaymentOption, RepaymentMethod
 from anju.domain.security import Permission as P
 from anju.http.context import Session, container_of
@@ -83,7 +82,7 @@ def list_loans(
     state: str | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = requires(P.LOAN_VIEW),
+    session: Session = requires(P.LOAN_VIEW, personal_data=True),
 ) -> list[LoanRowOut]:
     rows = read(
         container_of(request).uow,
@@ -134,7 +133,9 @@ def apply(body: ApplicationIn, cmd: Command = command(P.LOAN_MANAGE)) -> Respons
 
 
 @router.get("/{loan_no}", response_model=LoanOut, summary="贷款详情与还款计划")
-def get_loan(request: Request, loan_no: LoanNo, session: Session = requires(P.LOAN_VIEW)) -> LoanOut:
+def get_loan(
+    request: Request, loan_no: LoanNo, session: Session = requires(P.LOAN_VIEW, personal_data=True)
+) -> LoanOut:
     return read(
         container_of(request).uow, lambda uow: LoanOut.of(loans.get_loan(uow, session.actor, loan_no))
     )
@@ -230,7 +231,9 @@ def _pdf(request: Request, make: loan_documents.PrintedLoanDocument) -> Response
 
 
 @router.get("/{loan_no}/contract.pdf", summary="借款合同（PDF）", response_class=Response)
-def contract_pdf(request: Request, loan_no: LoanNo, session: Session = requires(P.LOAN_VIEW)) -> Response:
+def contract_pdf(
+    request: Request, loan_no: LoanNo, session: Session = requires(P.LOAN_VIEW, personal_data=True)
+) -> Response:
     printed = run(
         container_of(request).uow, lambda uow: loan_documents.loan_contract(uow, session.actor, loan_no)
     )
@@ -238,7 +241,9 @@ def contract_pdf(request: Request, loan_no: LoanNo, session: Session = requires(
 
 
 @router.get("/{loan_no}/settlement-certificate.pdf", summary="结清证明（PDF）", response_class=Response)
-def settlement_pdf(request: Request, loan_no: LoanNo, session: Session = requires(P.LOAN_VIEW)) -> Response:
+def settlement_pdf(
+    request: Request, loan_no: LoanNo, session: Session = requires(P.LOAN_VIEW, personal_data=True)
+) -> Response:
     printed = run(
         container_of(request).uow,
         lambda uow: loan_documents.settlement_certificate(uow, session.actor, loan_no),
@@ -254,10 +259,7 @@ def settlement_pdf(request: Request, loan_no: LoanNo, session: Session = require
 )
 def fund_repayment(loan_no: LoanNo, cmd: Command = command(P.LOAN_MANAGE)) -> Response:
     def run_(uow: UnitOfWork) -> RepaymentOut:
-        view = repay.repay_from_fund(uow, cmd.actor, loan_no)
-        if view is None:
-            raise LoanRuleViolation("loan_nothing_due", loan_no=loan_no)
-        return _repayment_out(view)
+        return _repayment_out(repay.repay_from_fund_now(uow, cmd.actor, loan_no))
 
     return cmd.execute(run_, status_code=201)
 

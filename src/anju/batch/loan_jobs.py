@@ -20,6 +20,7 @@ from anju.domain.loans.limit import LoanRuleViolation
 from anju.domain.security import Actor
 from anju.errors import AnjuError
 from anju.services import loan_repayments as repay
+from anju.services import loan_servicing as servicing
 from anju.services import loans  # noqa: F401 - registers the disbursement listener
 from anju.services.end_of_day import EodStep, register_eod_step
 from anju.services.ports import ItemFailure, UnitOfWork, UnitOfWorkFactory
@@ -112,13 +113,32 @@ class LoanRepricingJob:
         return []
 
 
+class LoanReminderJob:
+    """催收短信: a reminder before the due date and on every overdue day, once per instalment and
+    day (services/loan_servicing.send_reminders), queued in the SMS outbox."""
+
+    name = "loan_reminders"
+    label_zh = "贷款还款提醒与逾期催收短信"
+
+    def count(self, uow: UnitOfWork, ctx: JobContext) -> int:
+        return uow.loans.count_active()
+
+    def next_chunk(self, uow: UnitOfWork, ctx: JobContext, after: int | None, limit: int) -> list[int]:
+        return uow.loans.active_loan_ids(after_id=after or 0, limit=limit)
+
+    def process(self, uow: UnitOfWork, ctx: JobContext, items: list[int]) -> list[ItemFailure]:
+        servicing.send_reminders(uow, items, ctx.business_date)
+        return []
+
+
 DEDUCTION = LoanDeductionJob()
 FUND_OFFSET = LoanFundOffsetJob()
 OVERDUE_JOB = "loan_overdue"
 OVERDUE = LoanClassificationJob(OVERDUE_JOB, "逾期转列与逾期天数")
 CLASSIFICATION = LoanClassificationJob("loan_classification", "贷款五级分类")
 REPRICING = LoanRepricingJob()
-for _job in (DEDUCTION, FUND_OFFSET, OVERDUE, CLASSIFICATION, REPRICING):
+REMINDERS = LoanReminderJob()
+for _job in (DEDUCTION, FUND_OFFSET, OVERDUE, CLASSIFICATION, REPRICING, REMINDERS):
     register_job(_job)
 
 
@@ -153,5 +173,5 @@ def _summary(job: BatchJob) -> Callable[[UnitOfWork, date], str]:
     return summary
 
 
-for _job in (DEDUCTION, FUND_OFFSET, OVERDUE, CLASSIFICATION, REPRICING):
+for _job in (DEDUCTION, FUND_OFFSET, OVERDUE, CLASSIFICATION, REPRICING, REMINDERS):
     register_eod_step(EodStep(_job.name, _job.label_zh, _summary(_job), run_batch=_batch_runner(_job)))

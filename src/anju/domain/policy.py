@@ -509,6 +509,9 @@ class LoanPolicy:
     limit_uplift_ceiling: Sourced[Rate] | None = field(default=None, metadata=_param(_Kind.PERCENT))
     # Loan workflow (issue 8): loans above this amount need a second approver (None: never).
     second_approval_threshold: Sourced[Money] | None = field(default=None, metadata=_param(_Kind.MONEY))
+    # 展期/缩期 (issue 8): True re-tiers the rate (≤ 5 / > 5 years) on the new total term; absent
+    # or False keeps the tier of the original contract term (rules.md §5.5, the default).
+    retier_on_term_change: Sourced[bool] | None = field(default=None, metadata=_param(_Kind.BOOL))
 
     def rate_row_on(self, day: date) -> LoanRateRow:
         row = _latest_row(self.rates, day)

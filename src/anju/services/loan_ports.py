@@ -111,6 +111,10 @@ class LoanRecord:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    override_tier: str | None = None  # 人工调整的五级分类 in force (only ever worse)
+    override_reason: str | None = None
+    application_signature: str | None = None  # SM2 over the canonical application (K5)
+    signature_key_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +135,10 @@ class InstalmentRecord:
     paid_penalty: Money
     settled_on: date | None
     overdue: Money = Money.ZERO  # unpaid principal transferred to 122 (逾期转列)
+    # 罚息 of the closed accrual periods (each period ends when a payment changes what is owed)
+    # and the day the open period starts: see services/loan_repayments.penalty_to.
+    penalty_accrued: Money = Money.ZERO
+    penalty_accrued_to: date | None = None
 
     @property
     def owed_principal(self) -> Money:
@@ -171,7 +179,138 @@ class DueLoan:
     owed: Money  # principal + interest due and unpaid up to the day
 
 
-class LoanRepository(Protocol):
+@dataclass(frozen=True, slots=True)
+class ClassificationChangeRecord:
+    """A request to set (tier) or lift (tier None) a manual five-tier override (maker-checker)."""
+
+    id: int
+    loan_id: int
+    tier: str | None
+    reason: str
+    state: str  # pending | approved | refused
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TermChangeRecord:
+    """展期 (07) / 缩期 (08): the remaining instalments before and after, decided as a case."""
+
+    id: int
+    loan_id: int
+    case_no: str
+    txn_type: str
+    remaining_before: int
+    remaining_after: int
+    reason: str
+    state: str  # pending | executed | cancelled
+    requested_by: str
+    requested_at: datetime
+    executed_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LitigationRecord:
+    """诉讼记录 of a loan."""
+
+    id: int
+    loan_id: int
+    filed_on: date
+    court: str
+    case_number: str
+    status: str
+    claim: Money
+    awarded: Money | None
+    recovered: Money
+    note: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeyRecord:
+    """The centre's SM2 key pair for signing loan applications; the private key encrypted."""
+
+    key_id: str
+    public_hex: str
+    private_enc: bytes
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue:
+    """An instalment to remind about on a day (before its due date, or overdue)."""
+
+    loan_id: int
+    loan_no: str
+    instalment_no: int
+    due_date: date
+    borrower_account_no: str
+    owed: Money
+
+
+class LoanServicingRepository(Protocol):
+    """贷后管理: implemented by adapters/db/repositories/loan_servicing.py (part of `uow.loans`)."""
+
+    def overdue_instalments(self, loan_ids: Sequence[int], day: date) -> list[InstalmentRecord]:
+        """Unsettled instalments due before `day` of these loans, by loan and number."""
+        ...
+
+    def close_penalty_periods(self, loan_id: int, rows: Sequence[tuple[int, Money, date]]) -> None:
+        """(instalment no, penalty accrued in total, day): the accrual period ends on `day`."""
+        ...
+
+    def insert_classification_change(self, values: Mapping[str, Any]) -> int: ...
+
+    def classification_changes(self, loan_id: int) -> list[ClassificationChangeRecord]:
+        """Newest first."""
+        ...
+
+    def decide_classification_change(self, change_id: int, values: Mapping[str, Any]) -> bool:
+        """Set the decision on a pending request; False if it was no longer pending."""
+        ...
+
+    def insert_term_change(self, values: Mapping[str, Any]) -> int: ...
+
+    def term_changes(self, loan_id: int) -> list[TermChangeRecord]:
+        """Newest first."""
+        ...
+
+    def set_term_change_state(self, change_id: int, state: str, executed_on: date | None) -> None: ...
+
+    def reminders_due(self, loan_ids: Sequence[int], day: date, *, before_days: int) -> list[ReminderDue]:
+        """These active loans' unsettled instalments due in `before_days` days or overdue on
+        `day`, with no reminder recorded for that instalment on that day."""
+        ...
+
+    def record_reminder(self, values: Mapping[str, Any]) -> bool:
+        """False when this instalment was already reminded that day (no duplicate SMS)."""
+        ...
+
+    def reminders(self, loan_id: int) -> list[tuple[int, date, str]]:
+        """(instalment no, day, kind), newest first."""
+        ...
+
+    def insert_litigation(self, values: Mapping[str, Any]) -> int | None:
+        """None when the loan already has a record with that case number."""
+        ...
+
+    def update_litigation(self, litigation_id: int, loan_id: int, values: Mapping[str, Any]) -> bool: ...
+
+    def litigations(self, loan_id: int) -> list[LitigationRecord]: ...
+
+    def signing_key(self, key_id: str | None = None) -> SigningKeyRecord | None:
+        """The key with that id, or the active one."""
+        ...
+
+    def insert_signing_key(self, values: Mapping[str, Any]) -> None: ...
+
+
+class LoanRepository(LoanServicingRepository, Protocol):
     """Implemented by adapters/db/repositories/loans.py."""
 
     # --- developers, projects, buildings (准入) ---

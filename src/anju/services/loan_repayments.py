@@ -18,6 +18,7 @@ from typing import Final
 
 from anju.domain.loans.delinquency import (
     Allocation,
+    Classification,
     Component,
     PenaltyTerms,
     RiskTier,
@@ -25,6 +26,7 @@ from anju.domain.loans.delinquency import (
     allocate_payment,
     classify,
     days_past_due,
+    overdue_days,
     penalty_interest,
 )
 from anju.domain.loans.limit import LoanRuleViolation
@@ -72,32 +74,96 @@ class RepaymentView:
     settled: bool
 
 
+def penalty_to(r: InstalmentRecord, day: date, terms: PenaltyTerms) -> Money:
+    """罚息 accrued on one instalment up to `day` (逾期登记, rules.md §5.9).
+
+    Penalty accrues by periods over which what is owed stays the same: the register keeps the
+    total of the closed periods (`penalty_accrued`) and the day the open one began; a payment
+    that reduces the instalment's principal or interest closes the period on its day. Each
+    period is round(base × rate × multiplier / 360 × days) once, so with no partial payment the
+    figure is exactly the one-shot formula of Example 4, and after one it is charged only on
+    what was still owed. Collected cash basis: nothing is booked until it is paid.
+    """
+    item = UnpaidInstalment(r.instalment_no, r.due_date, r.owed_principal, r.owed_interest)
+    running = penalty_interest(
+        item, on=day, contract_rate=r.annual_rate, terms=terms, since=r.penalty_accrued_to
+    )
+    return r.penalty_accrued + running
+
+
 def _unpaid(
-    rows: list[InstalmentRecord], day: date, record: LoanRecord, terms: PenaltyTerms
+    rows: list[InstalmentRecord], day: date, terms: PenaltyTerms
 ) -> tuple[list[UnpaidInstalment], UnpaidInstalment | None]:
-    """(overdue instalments with their penalty, the instalment due today) on `day`."""
+    """(overdue instalments with their penalty still owed, the instalment due today) on `day`."""
     overdue: list[UnpaidInstalment] = []
     current: UnpaidInstalment | None = None
     for r in rows:
         if r.settled_on is not None or r.due_date > day:
             continue
-        item = UnpaidInstalment(r.instalment_no, r.due_date, r.owed_principal, r.owed_interest)
         if r.due_date == day:
-            current = item
+            current = UnpaidInstalment(r.instalment_no, r.due_date, r.owed_principal, r.owed_interest)
             continue
-        penalty = penalty_interest(item, on=day, contract_rate=r.annual_rate, terms=terms) - r.paid_penalty
+        penalty = max(penalty_to(r, day, terms) - r.paid_penalty, Money.ZERO)
         overdue.append(
-            UnpaidInstalment(
-                item.instalment_no, item.due_date, item.principal, item.interest, max(penalty, Money.ZERO)
-            )
+            UnpaidInstalment(r.instalment_no, r.due_date, r.owed_principal, r.owed_interest, penalty)
         )
     return overdue, current
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueLine:
+    """One line of the overdue register (逾期登记, JGJ/T 320 table 6.0.7) on a day."""
+
+    instalment_no: int
+    due_date: date
+    days: int
+    principal: Money  # overdue principal still owed
+    interest: Money  # overdue interest still owed
+    penalty_accrued: Money  # 罚息 accrued since the due date
+    penalty_paid: Money
+    paid_principal: Money
+    paid_interest: Money
+
+    @property
+    def penalty(self) -> Money:
+        return max(self.penalty_accrued - self.penalty_paid, Money.ZERO)
+
+    @property
+    def owed(self) -> Money:
+        return self.principal + self.interest + self.penalty
+
+
+def overdue_register(
+    uow: UnitOfWork, actor: Actor, loan_no: str, day: date | None = None
+) -> list[OverdueLine]:
+    """The overdue register of a loan on `day` (default: the business date): per overdue
+    instalment what is owed, the penalty accrued and paid, and the days past due. Its total is
+    exactly what a repayment on that day collects before the current instalment."""
+    actor.require(Permission.LOAN_VIEW)
+    record = load(uow, loan_no)
+    actor.require_branch(record.branch_id)
+    on = day or current_business_date(uow)
+    terms = PenaltyTerms.of(policy.policy_in_force(uow, on).loan)
+    return [
+        OverdueLine(
+            r.instalment_no,
+            r.due_date,
+            overdue_days(r.due_date, on, grace_days=terms.grace_days),
+            r.owed_principal,
+            r.owed_interest,
+            penalty_to(r, on, terms),
+            r.paid_penalty,
+            r.paid_principal,
+            r.paid_interest,
+        )
+        for r in uow.loans.overdue_instalments([record.id], on)
+    ]
 
 
 def owed_on(uow: UnitOfWork, record: LoanRecord, day: date) -> Money:
     """Everything due on `day`: overdue instalments with penalty, and the instalment due today."""
     terms = PenaltyTerms.of(policy.policy_in_force(uow, day).loan)
-    overdue, current = _unpaid(uow.loans.instalments(record.id), day, record, terms)
+    overdue, current = _unpaid(uow.loans.instalments(record.id), day, terms)
     return total([i.owed for i in overdue] + ([current.owed] if current else []))
 
 
@@ -149,7 +215,7 @@ def apply_repayment(
         )
     terms = PenaltyTerms.of(policy.policy_in_force(uow, day).loan)
     rows = uow.loans.instalments(record.id)
-    overdue, current = _unpaid(rows, day, record, terms)
+    overdue, current = _unpaid(rows, day, terms)
     if not overdue and current is None:
         allocation = Allocation(amount, (), (), None, amount)
     else:
@@ -188,6 +254,14 @@ def apply_repayment(
         updates.append(
             {"instalment_no": number, **part, "from_overdue": from_overdue[number], "settled_on": settled_on}
         )
+    # What an overdue instalment owes changes now: its penalty period closes today.
+    closing = [
+        (n, penalty_to(owed[n], day, terms), day)
+        for n, part in parts.items()
+        if overdue_days(owed[n].due_date, day, grace_days=terms.grace_days)
+        and (part["principal"].is_positive or part["interest"].is_positive)
+    ]
+    uow.loans.close_penalty_periods(record.id, closing)
     uow.loans.record_payments(record.id, updates)
     uow.loans.add_txn(
         {
@@ -227,6 +301,13 @@ def apply_repayment(
     )
 
 
+def effective_tier(record: LoanRecord, automatic: RiskTier) -> str:
+    """The class in force: the automatic one, or a manual override (人工调整) if that is worse.
+    An override holds until it is lifted through the same maker-checker (loan_servicing)."""
+    override = RiskTier(record.override_tier) if record.override_tier else None
+    return Classification(automatic, override, record.override_reason or "").effective.value
+
+
 def _after_payment(uow: UnitOfWork, record: LoanRecord, day: date) -> bool:
     """Reclassify on every repayment (rules.md §5.10); settle when the account is at zero."""
     assert record.ledger_account_no is not None
@@ -238,7 +319,7 @@ def _after_payment(uow: UnitOfWork, record: LoanRecord, day: date) -> bool:
         if r.settled_on is None and r.due_date <= day
     ]
     dpd = days_past_due(unpaid, day, grace_days=loan_policy.grace_days.value)
-    tier = classify(dpd, loan_policy.classification).effective.value
+    tier = effective_tier(record, classify(dpd, loan_policy.classification).automatic)
     values: dict[str, object] = {"days_past_due": dpd, "risk_tier": tier}
     settled = outstanding_of(uow, record).is_zero
     if settled:
@@ -363,6 +444,15 @@ def repay_from_fund(
             memo="公积金冲还贷",
         )
     return result
+
+
+def repay_from_fund_now(uow: UnitOfWork, actor: Actor, loan_no: str) -> RepaymentView:
+    """冲还贷 at the counter: what is due today from the fund accounts, or `loan_nothing_due`."""
+    actor.require(Permission.LOAN_MANAGE)
+    view = repay_from_fund(uow, actor, loan_no)
+    if view is None:
+        raise LoanRuleViolation("loan_nothing_due", loan_no=loan_no[:20])
+    return view
 
 
 # --- prepayment (提前还款) and settlement (结清) ------------------------------------------------
@@ -554,6 +644,29 @@ def classify_loans(uow: UnitOfWork, loan_ids: list[int], day: date) -> None:
     uow.loans.set_classification(rows, uow.now_utc())
 
 
+def record_schedule_change(
+    uow: UnitOfWork, actor: Actor, record: LoanRecord, *, txn_type: str, day: date, source_ref: str, memo: str
+) -> None:
+    """A loan detail line (贷款业务明细) for a change of the schedule that moves no money:
+    repricing (10), term extension (07) or shortening (08)."""
+    uow.loans.add_txn(
+        {
+            "loan_id": record.id,
+            "txn_type": txn_type,
+            "business_date": day,
+            "amount": Money.ZERO,
+            "principal": Money.ZERO,
+            "interest": Money.ZERO,
+            "penalty": Money.ZERO,
+            "voucher_no": None,
+            "source_ref": source_ref,
+            "memo": memo[:200],
+            "created_by": actor.username,
+            "created_at": uow.now_utc(),
+        }
+    )
+
+
 def reprice_loan(uow: UnitOfWork, actor: Actor, loan_no: str, day: date) -> bool:
     """1 January repricing (rules.md §5.5): a loan longer than the policy minimum takes the rate
     in force on `day` from its first instalment due on or after it; True if the rate changed."""
@@ -573,21 +686,14 @@ def reprice_loan(uow: UnitOfWork, actor: Actor, loan_no: str, day: date) -> bool
         record.id, ahead[0].instalment_no, schedule_rows(after.due_after(day - _ONE_DAY))
     )
     uow.loans.update_loan(record.id, {"annual_rate": new_rate, "level": after.level}, uow.now_utc())
-    uow.loans.add_txn(
-        {
-            "loan_id": record.id,
-            "txn_type": "10",
-            "business_date": day,
-            "amount": Money.ZERO,
-            "principal": Money.ZERO,
-            "interest": Money.ZERO,
-            "penalty": Money.ZERO,
-            "voucher_no": None,
-            "source_ref": f"reprice:{day.isoformat()}",
-            "memo": f"利率调整为 {new_rate.as_percent()}%，自 {day.isoformat()} 起",
-            "created_by": actor.username,
-            "created_at": uow.now_utc(),
-        }
+    record_schedule_change(
+        uow,
+        actor,
+        record,
+        txn_type="10",
+        day=day,
+        source_ref=f"reprice:{day.isoformat()}",
+        memo=f"利率调整为 {new_rate.as_percent()}%，自 {day.isoformat()} 起",
     )
     uow.audit.append(
         AuditEvent.by(actor, "loan.reprice", "loan", record.loan_no, details={"rate": new_rate.as_percent()})
@@ -604,6 +710,12 @@ WRITE_OFF_KIND: Final = "loan_write_off"
 cases.register_case_kind(WRITE_OFF_KIND, "贷款核销", managed_at="贷款业务（/loans）")
 
 
+def write_off_case(uow: UnitOfWork, loan_no: str) -> cases.CaseView | None:
+    """The loan's latest write-off case (核销办件), if any: shown on the loan page."""
+    case_no = _write_off_case(uow, loan_no)
+    return None if case_no is None else cases.get_case(uow, Actor.system("loans"), case_no, permission=None)
+
+
 def _write_off_case(uow: UnitOfWork, loan_no: str) -> str | None:
     found = uow.cases.search(
         branch_id=None, state=None, kind=WRITE_OFF_KIND, subject_ref=loan_no, limit=1, offset=0
@@ -615,6 +727,8 @@ def request_write_off(uow: UnitOfWork, actor: Actor, loan_no: str, reason: str) 
     """提出核销: only a loss-tier (损失) loan; a case the approvers decide (maker ≠ checker ≠
     approver, a second approver above the policy threshold), carried out by `write_off`."""
     actor.require(Permission.LOAN_MANAGE)
+    if not reason.strip():
+        raise LoanRuleViolation("required_field", field="核销原因")
     record = load(uow, loan_no, for_update=True)
     if record.state != LoanState.ACTIVE or record.ledger_account_no is None:
         raise LoanRuleViolation("loan_state_invalid", loan_no=record.loan_no, state=record.state)

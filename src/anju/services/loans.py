@@ -65,6 +65,7 @@ from anju.services.loan_ports import (
     LoanRecord,
     ProjectRecord,
 )
+from anju.services.loan_signatures import sign_application
 from anju.services.ports import MemberAccountRecord, UnitOfWork
 
 CASE_KIND: Final = "loan_application"
@@ -540,6 +541,7 @@ def apply_for_loan(uow: UnitOfWork, actor: Actor, req: LoanApplication) -> LoanV
     parties = [(borrower.member_id, "borrower")] + ([(co.member_id, "co_borrower")] if co else [])
     if not uow.loans.claim_parties(record.id, parties):
         raise LoanConflict("loan_active_exists")
+    sign_application(uow, record)  # K5: the accepted application, signed with the centre's SM2 key
     uow.audit.append(
         AuditEvent.by(
             actor,

@@ -25,6 +25,7 @@ from anju.services import loan_repayments as repay
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
 from anju.web.forms import error_of, run_and_redirect
+from anju.web.loan_servicing_context import servicing_context
 from anju.web.rendering import render
 
 router = APIRouter(prefix="/loans")
@@ -40,6 +41,19 @@ FLASH: Final = {
     "disbursed": "放款指令已提交银行。",
     "prepaid": "提前还款已入账。",
     "admitted": "准入已登记。",
+    # 贷后管理 (web/loan_servicing.py)
+    "fund_repaid": "公积金冲还贷已入账。",
+    "write_off_requested": "核销申请已提出，待审核、审批。",
+    "write_off_decided": "核销办件已处理。",
+    "written_off": "贷款已核销（账销案存）。",
+    "reclassify_requested": "风险分类调整申请已提出，待审批。",
+    "reclassify_decided": "风险分类调整申请已处理。",
+    "term_requested": "展期/缩期申请已提出，待审核、审批。",
+    "term_decided": "展期/缩期办件已处理。",
+    "term_changed": "展期/缩期已办理，还款计划已重算。",
+    "litigation": "诉讼记录已登记。",
+    "signature_ok": "申请电子签名验证通过（SM2）。",
+    "signature_bad": "申请电子签名验证未通过：申请内容与签名不符或没有签名。",
 }
 FORM_FIELDS: Final = (
     "borrower_account_no",
@@ -64,7 +78,7 @@ FORM_FIELDS: Final = (
 )
 
 
-def _money(text: str) -> Money | None:
+def money_field(text: str) -> Money | None:
     text = text.strip()
     return Money.from_yuan(text) if text else None
 
@@ -82,10 +96,10 @@ def _application(form: dict[str, str]) -> loans.LoanApplication:
         project_id=_int(form["project_id"]),
         building_id=_int(form["building_id"]),
         house_address=form["house_address"],
-        house_price=_money(form["house_price"]) or Money.ZERO,
-        appraisal=_money(form["appraisal"]),
-        down_payment=_money(form["down_payment"]) or Money.ZERO,
-        amount=_money(form["amount"]) or Money.ZERO,
+        house_price=money_field(form["house_price"]) or Money.ZERO,
+        appraisal=money_field(form["appraisal"]),
+        down_payment=money_field(form["down_payment"]) or Money.ZERO,
+        amount=money_field(form["amount"]) or Money.ZERO,
         term_months=_int(form["term_months"]) or 0,
         method=next(
             (m for m in RepaymentMethod if m.value == form["method"]), RepaymentMethod.EQUAL_INSTALMENT
@@ -96,7 +110,7 @@ def _application(form: dict[str, str]) -> loans.LoanApplication:
         seller_bank_code=form["seller_bank_code"].strip(),
         repayment_account_no=form["repayment_account_no"].strip(),
         offset_agreement=form["offset_agreement"] == "yes",
-        other_monthly_debt=_money(form["other_monthly_debt"]) or Money.ZERO,
+        other_monthly_debt=money_field(form["other_monthly_debt"]) or Money.ZERO,
     )
 
 
@@ -106,7 +120,7 @@ def list_loans(
     *,
     state: Annotated[str, Query(max_length=16)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    session: Session = requires(P.LOAN_VIEW),
+    session: Session = requires(P.LOAN_VIEW, personal_data=True),
 ) -> Response:
     items = read(
         container_of(request).uow,
@@ -136,7 +150,7 @@ def _form_page(
 def new_application(
     request: Request,
     account: Annotated[str, Query(max_length=20)] = "",
-    session: Session = requires(P.LOAN_MANAGE),
+    session: Session = requires(P.LOAN_MANAGE, personal_data=True),
 ) -> Response:
     form = dict.fromkeys(FORM_FIELDS, "")
     form.update(
@@ -261,7 +275,7 @@ def admit_project(
 # --- one loan ------------------------------------------------------------------------------------
 
 
-def _detail(
+def detail_page(
     request: Request, session: Session, loan_no: str, *, flash: str = "", error: Any = None, status: int = 200
 ) -> Response:
     view = read(container_of(request).uow, lambda uow: loans.get_loan(uow, session.actor, loan_no))
@@ -282,25 +296,29 @@ def _detail(
         "txn_types": loans.TXN_TYPES,
         "token": uuid.uuid4().hex,
         "txns": read(container_of(request).uow, lambda uow: uow.loans.txns(view.record.id)),
+        **read(container_of(request).uow, lambda uow: servicing_context(uow, actor, view)),
     }
     return render(request, "loans/detail.html", ctx, status_code=status)
 
 
 @router.get("/{loan_no}")
 def detail(
-    request: Request, loan_no: LoanNoPath, done: str = "", session: Session = requires(P.LOAN_VIEW)
+    request: Request,
+    loan_no: LoanNoPath,
+    done: str = "",
+    session: Session = requires(P.LOAN_VIEW, personal_data=True),
 ) -> Response:
-    return _detail(request, session, loan_no, flash=FLASH.get(done, ""))
+    return detail_page(request, session, loan_no, flash=FLASH.get(done, ""))
 
 
-def _act(
+def act(
     request: Request, session: Session, loan_no: str, done: str, fn: Callable[[UnitOfWork], Any]
 ) -> Response:
     return run_and_redirect(
         request,
         fn,
         f"/loans/{loan_no}?done={done}",
-        lambda error, status: _detail(request, session, loan_no, error=error, status=status),
+        lambda error, status: detail_page(request, session, loan_no, error=error, status=status),
     )
 
 
@@ -313,7 +331,7 @@ def decide(
     reason: Text = "",
     session: Session = requires(P.LOAN_APPROVE),
 ) -> Response:
-    return _act(
+    return act(
         request,
         session,
         loan_no,
@@ -324,7 +342,7 @@ def decide(
 
 @router.post("/{loan_no}/contract")
 def sign(request: Request, loan_no: LoanNoPath, session: Session = requires(P.LOAN_MANAGE)) -> Response:
-    return _act(
+    return act(
         request, session, loan_no, "contract", lambda uow: loans.sign_contract(uow, session.actor, loan_no)
     )
 
@@ -349,7 +367,7 @@ def mortgage(
             certificates=certificates,
         )
 
-    return _act(request, session, loan_no, "mortgage", fn)
+    return act(request, session, loan_no, "mortgage", fn)
 
 
 @router.post("/{loan_no}/disbursement")
@@ -368,7 +386,7 @@ def disburse(
         submitted.append(instruction.e2e_id)
         return instruction
 
-    response = _act(request, session, loan_no, "disbursed", fn)
+    response = act(request, session, loan_no, "disbursed", fn)
     if submitted and container.bank is not None:
         bank.dispatch(container.uow, container.bank, submitted[0])  # after commit: the outbox holds it
     return response
@@ -391,7 +409,7 @@ def prepayment(
             uow,
             session.actor,
             loan_no,
-            amount=None if full == "yes" else (_money(amount) or Money.ZERO),
+            amount=None if full == "yes" else (money_field(amount) or Money.ZERO),
             option=PrepaymentOption(option)
             if option in ("lower_instalment", "shorten_term")
             else PrepaymentOption.LOWER_INSTALMENT,
@@ -399,7 +417,7 @@ def prepayment(
             request_ref=f"web:{token or uuid.uuid4().hex}",
         )
 
-    return _act(request, session, loan_no, "prepaid", fn)
+    return act(request, session, loan_no, "prepaid", fn)
 
 
 def _pdf(request: Request, printed: loan_documents.PrintedLoanDocument) -> Response:
@@ -412,19 +430,21 @@ def _pdf(request: Request, printed: loan_documents.PrintedLoanDocument) -> Respo
 
 
 @router.get("/{loan_no}/contract.pdf")
-def contract_pdf(request: Request, loan_no: LoanNoPath, session: Session = requires(P.LOAN_VIEW)) -> Response:
+def contract_pdf(
+    request: Request, loan_no: LoanNoPath, session: Session = requires(P.LOAN_VIEW, personal_data=True)
+) -> Response:
     try:
         printed = run(
             container_of(request).uow, lambda uow: loan_documents.loan_contract(uow, session.actor, loan_no)
         )
     except AnjuError as exc:
-        return _detail(request, session, loan_no, error=error_of(exc), status=exc.http_status)
+        return detail_page(request, session, loan_no, error=error_of(exc), status=exc.http_status)
     return _pdf(request, printed)
 
 
 @router.get("/{loan_no}/settlement-certificate.pdf")
 def settlement_pdf(
-    request: Request, loan_no: LoanNoPath, session: Session = requires(P.LOAN_VIEW)
+    request: Request, loan_no: LoanNoPath, session: Session = requires(P.LOAN_VIEW, personal_data=True)
 ) -> Response:
     try:
         printed = run(
@@ -432,5 +452,5 @@ def settlement_pdf(
             lambda uow: loan_documents.settlement_certificate(uow, session.actor, loan_no),
         )
     except AnjuError as exc:
-        return _detail(request, session, loan_no, error=error_of(exc), status=exc.http_status)
+        return detail_page(request, session, loan_no, error=error_of(exc), status=exc.http_status)
     return _pdf(request, printed)

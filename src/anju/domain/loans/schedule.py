@@ -330,6 +330,36 @@ def reprice(schedule: Schedule, *, effective: date, new_rate: Rate) -> Schedule:
     return replace(schedule, level=level, instalments=head + rows)
 
 
+def change_term(schedule: Schedule, *, effective: date, remaining_months: int, annual_rate: Rate) -> Schedule:
+    """展期 / 缩期 (rules.md §5.5–5.6, loan detail types 07/08): from the first instalment due on
+    or after `effective`, the outstanding principal is repaid over `remaining_months` instalments
+    at `annual_rate`, on the same repayment day; the level is recomputed by the method's formula.
+    Instalments due before `effective` are kept as they are."""
+    check_rate(annual_rate)
+    _check_months(remaining_months)
+    head = tuple(row for row in schedule.instalments if row.due_date < effective)
+    tail = schedule.instalments[len(head) :]
+    if not tail:
+        raise ScheduleRuleViolation("loan_fully_repaid")
+    opening = tail[0].opening_balance
+    first = tail[0].instalment_no
+    slots = [
+        (n, due_date(schedule.disbursement_date, schedule.repayment_day, n))
+        for n in range(first, first + remaining_months)
+    ]
+    level = level_for(schedule.method, opening, annual_rate, remaining_months)
+    rows = _rows(
+        schedule.method, opening, level, annual_rate, slots, first_interest_days=tail[0].interest_days
+    )
+    return replace(
+        schedule,
+        annual_rate=annual_rate,
+        contract_term_months=first - 1 + remaining_months,
+        level=level,
+        instalments=head + rows,
+    )
+
+
 def reprice_for_rate_change(
     schedule: Schedule, policy: LoanPolicy, *, announced: date, new_rate: Rate
 ) -> Schedule:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from anju.adapters.db.repositories.common import insert_if_absent, insert_on_unique
+from anju.adapters.db.repositories.loan_servicing import LoanServicingSql, instalment_record, rate_of
 from anju.adapters.db.tables.loans import (
     loan,
     loan_building,
@@ -37,8 +37,7 @@ from anju.services.loan_ports import (
 _REPAYING = ("active",)
 
 
-def _rate(value: Any) -> Rate:
-    return Rate(value if isinstance(value, Decimal) else Decimal(str(value)))
+_rate = rate_of
 
 
 def _money(value: Any) -> Money | None:
@@ -126,25 +125,10 @@ def _loan(r: Row[Any]) -> LoanRecord:
         created_by=r.created_by,
         created_at=r.created_at,
         updated_at=r.updated_at,
-    )
-
-
-def _instalment(r: Row[Any]) -> InstalmentRecord:
-    return InstalmentRecord(
-        loan_id=r.loan_id,
-        instalment_no=r.instalment_no,
-        due_date=r.due_date,
-        annual_rate=_rate(r.annual_rate),
-        opening_balance=Money(r.opening_fen),
-        principal=Money(r.principal_fen),
-        interest=Money(r.interest_fen),
-        closing_balance=Money(r.closing_fen),
-        interest_days=r.interest_days,
-        paid_principal=Money(r.paid_principal_fen),
-        paid_interest=Money(r.paid_interest_fen),
-        paid_penalty=Money(r.paid_penalty_fen),
-        settled_on=r.settled_on,
-        overdue=Money(r.overdue_fen),
+        override_tier=r.override_tier,
+        override_reason=r.override_reason,
+        application_signature=r.application_signature,
+        signature_key_id=r.signature_key_id,
     )
 
 
@@ -189,7 +173,7 @@ def _db_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class SqlLoanRepository:
+class SqlLoanRepository(LoanServicingSql):
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
@@ -332,7 +316,7 @@ class SqlLoanRepository:
     def instalments(self, loan_id: int) -> list[InstalmentRecord]:
         t = loan_instalment
         rows = self._conn.execute(select(t).where(t.c.loan_id == loan_id).order_by(t.c.instalment_no))
-        return [_instalment(r) for r in rows]
+        return [instalment_record(r) for r in rows]
 
     def record_payments(self, loan_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
@@ -467,7 +451,18 @@ class SqlLoanRepository:
         stmt = (
             update(loan)
             .where(loan.c.id == bindparam("b_id"))
-            .values(days_past_due=bindparam("b_dpd"), risk_tier=bindparam("b_tier"), updated_at=now)
+            .values(
+                days_past_due=bindparam("b_dpd"),
+                # A manual override (人工调整) only ever makes the class worse: the batch keeps it.
+                risk_tier=case(
+                    (
+                        and_(loan.c.override_tier.is_not(None), loan.c.override_tier > bindparam("b_tier")),
+                        loan.c.override_tier,
+                    ),
+                    else_=bindparam("b_tier"),
+                ),
+                updated_at=now,
+            )
         )
         self._conn.execute(stmt, [{"b_id": i, "b_dpd": d, "b_tier": t} for i, d, t in rows])
 
