@@ -89,13 +89,26 @@ def fresh_database_url(backend: str, tmp_path: Path) -> tuple[str, list[str]]:
         return f"sqlite:///{target}", []
     if PG_URL is None:
         pytest.skip("PostgreSQL not available (run through `make test`)")
-    template = _pg_template()
+    return _pg_copy(_pg_template())
+
+
+def _pg_copy(template: str) -> tuple[str, list[str]]:
     name = f"anju_t_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     admin.dispose()
     return _pg_url(name), [name]
+
+
+def copy_database(url: str, tmp_path: Path) -> tuple[str, list[str]]:
+    """A copy of a database nobody is connected to (its engine disposed: on SQLite the WAL is
+    then checkpointed into the file), and what to drop afterwards."""
+    if url.startswith("sqlite:///"):
+        target = tmp_path / "anju.db"
+        shutil.copyfile(url.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}", []
+    return _pg_copy(url.partition("?")[0].rsplit("/", 1)[1])
 
 
 def drop_databases(names: list[str]) -> None:
@@ -126,10 +139,16 @@ def container(backend: str, tmp_path: Path, clock: FixedClock) -> Iterator[Conta
 
 
 @contextmanager
-def open_container(backend: str, tmp_path: Path, clock: FixedClock) -> Iterator[Container]:
-    """What the `container` fixture yields, for a test that needs several fresh databases (one
-    per Hypothesis example, say); `tmp_path` must be a directory of its own for each."""
-    url, to_drop = fresh_database_url(backend, tmp_path)
+def open_container(
+    backend: str, tmp_path: Path, clock: FixedClock, *, copy_of: str | None = None
+) -> Iterator[Container]:
+    """What the `container` fixture yields, for a test that needs several databases (one per
+    Hypothesis example, say): a fresh one, or a copy of the database at `copy_of` (a URL, its
+    engine disposed). `tmp_path` must be a directory of its own for each."""
+    if copy_of is None:
+        url, to_drop = fresh_database_url(backend, tmp_path)
+    else:
+        url, to_drop = copy_database(copy_of, tmp_path)
     settings = load_settings(
         {
             "ANJU_HOME": str(tmp_path / "home"),

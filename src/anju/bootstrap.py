@@ -45,7 +45,9 @@ def build(
     """Wire everything; refuses to start on failed crypto self-tests or unsafe durability."""
     settings = settings or load_settings()
     crypto = SoftwareCryptoProvider(
-        load_master_key(settings), password_iterations=settings.password_iterations
+        load_master_key(settings),
+        password_iterations=settings.password_iterations,
+        data_key_version=settings.data_key_version,  # new writes; older versions still decrypt (K6)
     )
     crypto.self_test()  # known-answer tests (K1): raises InvariantViolation on a mismatch
     engine = engine or make_engine(settings.database_url)

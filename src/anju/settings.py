@@ -43,6 +43,7 @@ class Settings:
     bank_tx_unit_no: str = ""
     upload_max_mb: int = 20
     excel_max_rows: int = 100_000
+    data_key_version: int = 1  # SM4 data-key version for new writes (K6; docs/operations/rotate-keys.md)
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,4 +78,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         bank_tx_unit_no=source.get("ANJU_BANK_TX_UNIT_NO") or "",
         upload_max_mb=int(source.get("ANJU_UPLOAD_MAX_MB") or 20),
         excel_max_rows=int(source.get("ANJU_EXCEL_MAX_ROWS") or 100_000),
+        data_key_version=int(source.get("ANJU_DATA_KEY_VERSION") or 1),
     )

@@ -3,8 +3,9 @@ staff user who holds each permission (tests/e2e/conftest.py STAFF)."""
 
 from __future__ import annotations
 
+import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
@@ -32,6 +33,8 @@ class RouteInfo:
     permission: str
     query: tuple[str, ...]
     path_params: tuple[str, ...]
+    endpoint: Any = field(default=None, compare=False, repr=False)  # the handler function
+    personal_data: bool = False  # declared to show a person's data: each view audited (G1)
 
     @property
     def is_api(self) -> bool:
@@ -60,6 +63,8 @@ def routes(app: FastAPI) -> list[RouteInfo]:
                     permission=table[(method, entry.path)],
                     query=tuple(dict.fromkeys(_flat(entry.dependant, "query_params"))),
                     path_params=tuple(dict.fromkeys(_flat(entry.dependant, "path_params"))),
+                    endpoint=entry.dependant.call if entry.dependant else None,
+                    personal_data=entry.shows_personal_data(),
                 )
             )
     return sorted(out, key=lambda r: (r.path, r.method))
@@ -69,11 +74,24 @@ def holder_of(permission: str) -> str | None:
     """A staff user holding the permission (None: public, or nobody in the seeded centre)."""
     if permission == Permission.PUBLIC:
         return None
-    for username, staff in STAFF.items():
-        if Actor(username=username, roles=frozenset({staff.role})).has(permission):
-            return username
-    return None
+    return next((username for username in STAFF if holds(username, permission)), None)
+
+
+def holds(username: str, permission: str) -> bool:
+    """Whether the seeded staff user's role grants the permission."""
+    return Actor(username=username, roles=frozenset({STAFF[username].role})).has(permission)
 
 
 def fill(path: str, value: str = "1") -> str:
     return re.sub(r"\{[^}]+\}", value, path)
+
+
+# A handler that produces a file calls one of these (http/downloads.py, the pages' `_pdf` helpers).
+_DOCUMENT_SOURCE = re.compile(r"\b(pdf_response|excel_response|file_response|_pdf)\(")
+
+
+def is_document_route(route: RouteInfo) -> bool:
+    """A staff GET route whose handler produces a file (PDF, Excel)."""
+    if route.method != "GET" or route.permission.startswith("hall.") or route.endpoint is None:
+        return False
+    return bool(_DOCUMENT_SOURCE.search(inspect.getsource(route.endpoint)))

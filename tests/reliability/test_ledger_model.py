@@ -25,9 +25,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import event
 
 from anju.bootstrap import Container
@@ -47,7 +46,7 @@ from tests.reliability.workload import (
     open_books,
     post,
     remit,
-    seeded_random,
+    run_machine,
     soak_size,
     transfer,
     withdraw,
@@ -301,18 +300,11 @@ def open_books_again(container: Container) -> Books:
 
 def test_model_based_ledger_workload(container: Container) -> None:
     open_books(container, members=1)  # chart, business date
-    machine = machine_for(container)
-    rng = seeded_random("L1 ledger model")
-    seeded_machine = seed(rng.randrange(1 << 31))(machine)
-    run_state_machine_as_test(
-        seeded_machine,
-        settings=settings(
-            max_examples=soak_size(6, scale=0.5),
-            stateful_step_count=soak_size(25, scale=50),
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        ),
+    run_machine(
+        "L1 ledger model",
+        machine_for(container),
+        examples=soak_size(6, scale=0.5),
+        steps=soak_size(25, scale=50),
     )
 
 

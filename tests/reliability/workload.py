@@ -9,6 +9,9 @@ import random
 import threading
 from collections.abc import Callable
 
+from hypothesis import HealthCheck, Phase, seed, settings
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+
 from anju.bootstrap import Container
 from anju.ledger import posting_rules
 from anju.ledger.entries import VoucherDraft
@@ -39,6 +42,26 @@ def seeded_random(name: str) -> random.Random:
     seed = int(os.environ["SEED"]) if os.environ.get("SEED") else random.randrange(1 << 31)
     print(f"{name}: seed={seed}  (replay: SEED={seed})")
     return random.Random(seed)
+
+
+def run_machine(
+    name: str, machine: type[RuleBasedStateMachine], *, examples: int, steps: int, shrink: bool = True
+) -> None:
+    """Run a Hypothesis state machine from a printed seed (SEED=<n> replays it). `shrink=False`
+    for machines whose examples are expensive: SHRINK=1 then asks for it when replaying."""
+    rng = seeded_random(name)
+    phases = list(Phase) if shrink or os.environ.get("SHRINK") else [Phase.explicit, Phase.generate]
+    run_state_machine_as_test(
+        seed(rng.randrange(1 << 31))(machine),
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            phases=phases,
+        ),
+    )
 
 
 # The books every ledger test opens, shared with the integration tests (one definition).

@@ -80,7 +80,7 @@ def instructions(
     state: StateFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = requires(P.BANK_VIEW),
+    session: Session = requires(P.BANK_VIEW, personal_data=True),
 ) -> list[InstructionOut]:
     views = read(
         container_of(request).uow,
@@ -90,7 +90,9 @@ def instructions(
 
 
 @router.get("/instructions/{e2e_id}", response_model=InstructionOut, summary="银行指令详情与通信记录")
-def instruction(request: Request, e2e_id: E2eId, session: Session = requires(P.BANK_VIEW)) -> InstructionOut:
+def instruction(
+    request: Request, e2e_id: E2eId, session: Session = requires(P.BANK_VIEW, personal_data=True)
+) -> InstructionOut:
     view = read(container_of(request).uow, lambda uow: bank.get_instruction(uow, session.actor, e2e_id))
     return InstructionOut.of(view)
 

@@ -58,7 +58,9 @@ def receipt(
     "/certificates/{account_no}", response_class=Response, responses=PDF_RESPONSE, summary="缴存证明（PDF）"
 )
 def certificate(
-    request: Request, account_no: AccountNo, session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    account_no: AccountNo,
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     container = container_of(request)
     printed = run(
@@ -75,7 +77,7 @@ def statement(
     account_no: AccountNo,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     container = container_of(request)
     printed = run(
@@ -89,7 +91,7 @@ def statement(
 def verify(
     request: Request,
     code: Annotated[str, Path(min_length=32, max_length=39)],
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> IssuedDocumentOut:
     found = read(container_of(request).uow, lambda uow: documents.verify_document(uow, session.actor, code))
     if found is None:

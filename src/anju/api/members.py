@@ -52,7 +52,7 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=60)],
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> list[MemberRowOut]:
     page = read(
         container_of(request).uow,
@@ -117,7 +117,9 @@ def merge(body: MergeIn, cmd: Command = command(P.COLLECTION_MANAGE)) -> Respons
 
 @router.get("/{account_no}", response_model=MemberAccountOut, summary="个人账户详情（脱敏）")
 def get_account(
-    request: Request, account_no: AccountNo, session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    account_no: AccountNo,
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> MemberAccountOut:
     view = read(
         container_of(request).uow, lambda uow: members.get_member_account(uow, session.actor, account_no)

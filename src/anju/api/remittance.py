@@ -114,7 +114,7 @@ def roster_lines(
     roster_id: RosterId,
     limit: Limit = 200,
     offset: Offset = 0,
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> list[RosterLineOut]:
     lines = read(
         container_of(request).uow,

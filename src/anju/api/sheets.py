@@ -87,7 +87,7 @@ def roster_export(
     unit_account_no: UnitNo,
     month: Month,
     kind: Kind = "remittance",
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     content = run(
         container_of(request).uow,

@@ -83,7 +83,9 @@ def register(body: UnitRegisterIn, cmd: Command = command(P.COLLECTION_MANAGE)) 
 
 @router.get("/{unit_account_no}", response_model=UnitOut, summary="单位详情")
 def get_unit(
-    request: Request, unit_account_no: UnitNo, session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    unit_account_no: UnitNo,
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> UnitOut:
     view = read(container_of(request).uow, lambda uow: units.get_unit(uow, session.actor, unit_account_no))
     return UnitOut.of(view)
@@ -97,7 +99,7 @@ def unit_members(
     status: Status = None,
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> UnitMembersOut:
     page = read(
         container_of(request).uow,

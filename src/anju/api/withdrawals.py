@@ -92,7 +92,7 @@ def list_withdrawals(
     account_no: Annotated[str | None, Query(max_length=24)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = requires(P.WITHDRAWAL_VIEW),
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> WithdrawalPageOut:
     page = read(
         container_of(request).uow,
@@ -126,7 +126,7 @@ def record_consent(body: ConsentIn, cmd: Command = command(P.WITHDRAWAL_MANAGE))
 def list_consents(
     request: Request,
     account_no: Annotated[str, Query(min_length=1, max_length=20)],
-    session: Session = requires(P.WITHDRAWAL_VIEW),
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> list[ConsentOut]:
     views = read(container_of(request).uow, lambda uow: data_sharing.consents(uow, session.actor, account_no))
     return [ConsentOut.of(v) for v in views]
@@ -136,7 +136,7 @@ def list_consents(
 def list_lookups(
     request: Request,
     account_no: Annotated[str, Query(min_length=1, max_length=20)],
-    session: Session = requires(P.WITHDRAWAL_VIEW),
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> list[LookupOut]:
     views = read(
         container_of(request).uow, lambda uow: data_sharing.lookup_log(uow, session.actor, account_no)
@@ -164,7 +164,7 @@ def create_agreement(body: AgreementIn, cmd: Command = command(P.WITHDRAWAL_MANA
 def list_agreements(
     request: Request,
     account_no: Annotated[str, Query(min_length=1, max_length=20)],
-    session: Session = requires(P.WITHDRAWAL_VIEW),
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> list[AgreementOut]:
     views = read(
         container_of(request).uow, lambda uow: agreements.agreements_of(uow, session.actor, account_no)
@@ -194,7 +194,9 @@ def end_agreement(
 
 @router.get("/{withdrawal_no}", response_model=WithdrawalOut, summary="提取业务详情")
 def get_withdrawal(
-    request: Request, withdrawal_no: WithdrawalNoPath, session: Session = requires(P.WITHDRAWAL_VIEW)
+    request: Request,
+    withdrawal_no: WithdrawalNoPath,
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> WithdrawalOut:
     view = read(container_of(request).uow, lambda uow: svc.get_withdrawal(uow, session.actor, withdrawal_no))
     return WithdrawalOut.of(view)
@@ -236,7 +238,9 @@ def pay_again(
     "/{withdrawal_no}/receipt", response_class=Response, responses=PDF_RESPONSE, summary="提取回单（PDF）"
 )
 def receipt(
-    request: Request, withdrawal_no: WithdrawalNoPath, session: Session = requires(P.WITHDRAWAL_VIEW)
+    request: Request,
+    withdrawal_no: WithdrawalNoPath,
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> Response:
     container = container_of(request)
     printed = run(container.uow, lambda uow: svc.print_receipt(uow, session.actor, withdrawal_no))

@@ -43,6 +43,7 @@ from anju.http.context import (
     container_of,
     session_of,
 )
+from anju.http.pi_audit import STATE_KEY as PI_STATE_KEY
 from anju.http.ratelimit import SlidingWindowLimiter, TooManyRequests
 from anju.services import audit, auth, hall_auth
 from anju.services.ports import UnitOfWork
@@ -79,6 +80,7 @@ class Guard:
         allow_password_change_due: bool = False,
         query: bool = False,
         realm: str = STAFF_REALM,
+        personal_data: bool = False,
     ) -> None:
         if permission not in all_permissions():
             raise RoutePermissionError(f"unknown permission {permission!r}")
@@ -95,6 +97,10 @@ class Guard:
         if (realm == HALL_REALM) != permission.startswith("hall.") and permission != Permission.PUBLIC:
             raise RoutePermissionError(f"{permission!r} does not belong to the {realm} realm")
         self.realm = realm
+        # The route shows a person's data: each view is audited (http/pi_audit.py, G1).
+        if personal_data and permission == Permission.PUBLIC:
+            raise RoutePermissionError("a public route cannot show personal data")
+        self.personal_data = personal_data
 
     def __repr__(self) -> str:
         return f"Guard({self.permission!r}, query=True)" if self.query else f"Guard({self.permission!r})"
@@ -117,17 +123,34 @@ class Guard:
         except PermissionDenied as refused:
             await run_in_threadpool(record_refusal, request, session, self.permission, refused.code)
             raise
+        if self.personal_data:
+            setattr(request.state, PI_STATE_KEY, True)
         return session
 
 
-def requires(permission: str, *, allow_password_change_due: bool = False) -> Any:
-    """Declare the route's permission; the parameter receives the resolved `Session`."""
-    return Depends(Guard(permission, allow_password_change_due=allow_password_change_due))
+def requires(permission: str, *, allow_password_change_due: bool = False, personal_data: bool = False) -> Any:
+    """Declare the route's permission; the parameter receives the resolved `Session`.
+
+    `personal_data=True`: the route shows a person's data (ID, phone, card, name, account
+    details); every view is audited by http/pi_audit.py.
+    """
+    return Depends(
+        Guard(permission, allow_password_change_due=allow_password_change_due, personal_data=personal_data)
+    )
 
 
-def hall_requires(permission: str, *, allow_password_change_due: bool = False) -> Any:
+def hall_requires(
+    permission: str, *, allow_password_change_due: bool = False, personal_data: bool = False
+) -> Any:
     """Declare a hall route's permission; the parameter receives the resolved hall `Session`."""
-    return Depends(Guard(permission, allow_password_change_due=allow_password_change_due, realm=HALL_REALM))
+    return Depends(
+        Guard(
+            permission,
+            allow_password_change_due=allow_password_change_due,
+            realm=HALL_REALM,
+            personal_data=personal_data,
+        )
+    )
 
 
 def public() -> Any:
@@ -284,6 +307,9 @@ class RouteEntry:
 
     def permissions(self) -> list[str]:
         return [call.permission for call in self.calls() if isinstance(call, Guard)]
+
+    def shows_personal_data(self) -> bool:
+        return any(isinstance(call, Guard) and call.personal_data for call in self.calls())
 
 
 def route_entries(app: FastAPI) -> tuple[list[RouteEntry], list[str]]:

@@ -172,10 +172,28 @@ def consents(uow: UnitOfWork, actor: Actor, account_no: str) -> list[ConsentView
 def lookup(
     uow: UnitOfWork, actor: Actor, account_no: str, registries: tuple[str, ...], purpose: str
 ) -> list[LookupResult]:
-    """Ask each registry, only under a valid authorisation covering it; every call is logged and
-    audited, a refused one too (it never reaches the registry). Returns instead of raising, so
-    the log of a refusal is kept."""
+    """Ask each registry for a withdrawal, only under a valid authorisation covering it; every call
+    is logged and audited, a refused one too (it never reaches the registry). Returns instead of
+    raising, so the log of a refusal is kept. The credit report is not a withdrawal's business:
+    only the loan review asks for it (`credit_report`)."""
     actor.require(Permission.WITHDRAWAL_MANAGE)
+    if Registry.CREDIT in registries:
+        raise DataSharingRuleViolation(
+            "data_sharing_purpose_forbidden", registry=REGISTRY_LABELS[Registry.CREDIT]
+        )
+    return _gated_lookup(uow, actor, account_no, registries, purpose)
+
+
+def credit_report(uow: UnitOfWork, actor: Actor, account_no: str) -> LookupResult:
+    """征信查询 for a loan application: only with the person's valid authorisation covering the
+    credit registry (P3); refused, logged and audited otherwise."""
+    actor.require(Permission.LOAN_MANAGE)
+    return _gated_lookup(uow, actor, account_no, (Registry.CREDIT,), "贷款审查（征信）")[0]
+
+
+def _gated_lookup(
+    uow: UnitOfWork, actor: Actor, account_no: str, registries: tuple[str, ...], purpose: str
+) -> list[LookupResult]:
     port = _port
     member_id, resident_id = _member(uow, actor, account_no)
     today = current_business_date(uow)
@@ -203,12 +221,17 @@ def lookup(
                 "looked_up_at": now,
             }
         )
+        refused = outcome == "refused"
         uow.audit.append(
             AuditEvent.by(
                 actor,
                 "data_sharing.lookup",
                 "member_account",
                 account_no.strip(),
+                result="denied" if refused else "success",
+                reason=("data_sharing_no_consent" if consent is None else "data_sharing_unavailable")
+                if refused
+                else None,
                 details={"registry": registry, "outcome": outcome, "purpose": purpose[:60]},
             )
         )

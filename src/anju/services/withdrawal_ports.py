@@ -227,6 +227,7 @@ class Registry:
     MARRIAGE: Final = "marriage"  # 婚姻登记
     SOCIAL_SECURITY: Final = "social_security"  # 人社（退休、参保）
     MORTGAGE: Final = "mortgage"  # 商业银行住房贷款记录
+    CREDIT: Final = "credit"  # 个人征信报告 (credit reference centre): loan review only
 
 
 REGISTRY_LABELS: Final = {
@@ -234,6 +235,7 @@ REGISTRY_LABELS: Final = {
     Registry.MARRIAGE: "婚姻登记信息",
     Registry.SOCIAL_SECURITY: "社会保障信息",
     Registry.MORTGAGE: "商业住房贷款信息",
+    Registry.CREDIT: "个人征信报告",
 }
 
 
@@ -257,6 +259,7 @@ class RegistryAnswer:
     retired_on: date | None = None
     mortgage_repaid_12m: Money | None = None
     mortgage_property_ref: str | None = None
+    credit_overdue_accounts: int | None = None  # 征信: accounts currently overdue
 
 
 class DataSharing(Protocol):

@@ -111,7 +111,10 @@ def drive(request: Request, session: Session = requires(P.BANK_OPERATE)) -> Resp
 
 @router.get("/instructions")
 def instructions(
-    request: Request, state: StateFilter = "", page: Page = 1, session: Session = requires(P.BANK_VIEW)
+    request: Request,
+    state: StateFilter = "",
+    page: Page = 1,
+    session: Session = requires(P.BANK_VIEW, personal_data=True),
 ) -> Response:
     error = None
     try:
@@ -146,7 +149,9 @@ def _instruction_ctx(request: Request, session: Session, e2e_id: str) -> dict[st
 
 
 @router.get("/instructions/{e2e_id}")
-def instruction(request: Request, e2e_id: E2eId, session: Session = requires(P.BANK_VIEW)) -> Response:
+def instruction(
+    request: Request, e2e_id: E2eId, session: Session = requires(P.BANK_VIEW, personal_data=True)
+) -> Response:
     return render(request, "bank/instruction.html", _instruction_ctx(request, session, e2e_id))
 
 

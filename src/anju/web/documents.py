@@ -66,7 +66,9 @@ def receipt(
 
 @router.get("/certificate")
 def certificate(
-    request: Request, account_no: Text = "", session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    account_no: Text = "",
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     form = {"account_no": account_no, "which": "certificate"}
     return _print(
@@ -80,7 +82,7 @@ def statement(
     account_no: Text = "",
     start: Text = "",
     end: Text = "",
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     form = {"statement_account_no": account_no, "start": start, "end": end, "which": "statement"}
 
@@ -93,7 +95,9 @@ def statement(
 
 
 @router.get("/verify")
-def verify(request: Request, code: Text = "", session: Session = requires(P.COLLECTION_VIEW)) -> Response:
+def verify(
+    request: Request, code: Text = "", session: Session = requires(P.COLLECTION_VIEW, personal_data=True)
+) -> Response:
     form = {"code": code}
     if not code.strip():
         return _page(request, form=form)

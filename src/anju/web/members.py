@@ -64,7 +64,7 @@ def _money(text: str) -> Money:
 def search(
     request: Request,
     q: Annotated[str, Query(max_length=60)] = "",
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     page = read(
         container_of(request).uow, lambda uow: members.search_members(uow, session.actor, q, limit=50)
@@ -243,7 +243,10 @@ def _masked(request: Request, session: Session, account_no: str) -> Any:
 
 @router.get("/{account_no}")
 def member_detail(
-    request: Request, account_no: AccountNo, done: str = "", session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    account_no: AccountNo,
+    done: str = "",
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     return _detail(request, session, _masked(request, session, account_no), flash=FLASH.get(done, ""))
 
@@ -381,7 +384,9 @@ def wage_base(
 
 @router.get("/{account_no}/edit")
 def edit_form(
-    request: Request, account_no: AccountNo, session: Session = requires(P.COLLECTION_MANAGE)
+    request: Request,
+    account_no: AccountNo,
+    session: Session = requires(P.COLLECTION_MANAGE, personal_data=True),
 ) -> Response:
     account = _masked(request, session, account_no)
     form = {

@@ -230,7 +230,7 @@ def roster_page(
     roster_id: RosterId,
     page: Page = 1,
     done: str = "",
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     return _roster_page(request, session, roster_id, page=page, flash=FLASH.get(done, ""))
 

@@ -89,7 +89,7 @@ def roster_export(
     unit_account_no: Text = "",
     month: Text = "",
     kind: Text = "remittance",
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     form = {"unit_account_no": unit_account_no, "month": month}
     try:

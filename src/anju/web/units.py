@@ -234,14 +234,20 @@ def _detail(
 
 @router.get("/{unit_account_no}")
 def unit_detail(
-    request: Request, unit_account_no: UnitNo, done: str = "", session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    unit_account_no: UnitNo,
+    done: str = "",
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     return _detail(request, session, unit_account_no, flash=FLASH.get(done, ""))
 
 
 @router.get("/{unit_account_no}/members")
 def unit_members(
-    request: Request, unit_account_no: UnitNo, page: Page = 1, session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    unit_account_no: UnitNo,
+    page: Page = 1,
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     """The member table of a unit, one page (an htmx fragment for the detail page)."""
     members = read(
@@ -259,7 +265,9 @@ def unit_members(
 
 @router.get("/{unit_account_no}/edit")
 def edit_unit(
-    request: Request, unit_account_no: UnitNo, session: Session = requires(P.COLLECTION_MANAGE)
+    request: Request,
+    unit_account_no: UnitNo,
+    session: Session = requires(P.COLLECTION_MANAGE, personal_data=True),
 ) -> Response:
     unit = read(container_of(request).uow, lambda uow: units.get_unit(uow, session.actor, unit_account_no))
     form = {

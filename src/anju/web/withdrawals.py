@@ -124,7 +124,7 @@ def list_withdrawals(
     state: Annotated[str, Query(max_length=16)] = "",
     q: Annotated[str, Query(max_length=24)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    session: Session = requires(P.WITHDRAWAL_VIEW),
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> Response:
     result = read(
         container_of(request).uow,
@@ -150,7 +150,7 @@ def new_withdrawal(
     request: Request,
     account: Annotated[str, Query(max_length=20)] = "",
     reason: Annotated[str, Query(max_length=2)] = "",
-    session: Session = requires(P.WITHDRAWAL_MANAGE),
+    session: Session = requires(P.WITHDRAWAL_MANAGE, personal_data=True),
 ) -> Response:
     form = dict.fromkeys(FORM_FIELDS, "")
     form.update(account_no=account, reason_code=reason, token=uuid.uuid4().hex, rent_months="1")
@@ -315,7 +315,7 @@ def person(
     request: Request,
     account: Annotated[str, Query(max_length=20)] = "",
     done: str = "",
-    session: Session = requires(P.WITHDRAWAL_VIEW),
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> Response:
     return _person_page(request, session, account.strip(), flash=FLASH.get(done, ""))
 
@@ -449,7 +449,10 @@ def _detail(
 
 @router.get("/{withdrawal_no}")
 def detail(
-    request: Request, withdrawal_no: NoPath, done: str = "", session: Session = requires(P.WITHDRAWAL_VIEW)
+    request: Request,
+    withdrawal_no: NoPath,
+    done: str = "",
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> Response:
     return _detail(request, session, withdrawal_no, flash=FLASH.get(done, ""))
 
@@ -506,7 +509,9 @@ def pay_again(
 
 @router.get("/{withdrawal_no}/receipt")
 def receipt(
-    request: Request, withdrawal_no: NoPath, session: Session = requires(P.WITHDRAWAL_VIEW)
+    request: Request,
+    withdrawal_no: NoPath,
+    session: Session = requires(P.WITHDRAWAL_VIEW, personal_data=True),
 ) -> Response:
     container = container_of(request)
     printed = run(container.uow, lambda uow: svc.print_receipt(uow, session.actor, withdrawal_no))

@@ -413,6 +413,11 @@ class SoftwareCryptoProvider:
             raise CryptoFailure("decryption_failed", context=context) from None
         return plain.decode("utf-8")
 
+    @property
+    def data_key_version(self) -> int:
+        """The version new writes are encrypted under (ANJU_DATA_KEY_VERSION)."""
+        return self._data_key_version
+
     def key_version_of(self, token: bytes) -> int:
         """The data-key version a ciphertext was written under (re-encryption jobs use it)."""
         return bytes(token[:1])[0]

@@ -29,6 +29,7 @@ FIXTURE: Final[dict[str, dict[str, Any]]] = {
         ],
         Registry.MARRIAGE: {"married": True, "spouse": _rid("41010219860202002")},
         Registry.SOCIAL_SECURITY: {"retired_on": None},
+        Registry.CREDIT: {"overdue_accounts": 0},
     },
     _rid("41010219600101003"): {
         Registry.PROPERTY: [("豫(1998)安居市房权证第0000003号", date(1998, 5, 1), "150000.00", "0.00")],
@@ -75,6 +76,8 @@ class SimulatedDataSharing:
             )
         if registry == Registry.SOCIAL_SECURITY:
             return RegistryAnswer(registry, found=True, retired_on=raw["retired_on"])
+        if registry == Registry.CREDIT:
+            return RegistryAnswer(registry, found=True, credit_overdue_accounts=raw["overdue_accounts"])
         return RegistryAnswer(
             registry,
             found=True,

@@ -193,8 +193,9 @@ class PayAgainIn(StrictModel):
 
 class ConsentIn(StrictModel):
     account_no: str = Field(min_length=1, max_length=20)
-    scopes: list[Literal["property", "marriage", "social_security", "mortgage"]] = Field(
-        min_length=1, max_length=4
+    # credit (征信): for a loan review only (POST /api/v1/credit-reports)
+    scopes: list[Literal["property", "marriage", "social_security", "mortgage", "credit"]] = Field(
+        min_length=1, max_length=5
     )
     expires_on: IsoDate
     document_ref: str = Field(min_length=1, max_length=80, description="签字授权书或电子授权编号")
