@@ -171,6 +171,18 @@ MESSAGES: dict[str, str] = {
     "loan_batch_incomplete": "{job}（{date}）尚未完成，请先在批处理中查看并续跑",
     "loan_bank_account_missing": "未设置可用的贷款专户，无法批量扣款",
     "loan_nothing_due": "贷款 {loan_no} 目前没有到期应还的款项，或公积金账户余额为零",
+    # loans: 贷后管理 (issue 8, services/loan_servicing.py)
+    "loan_risk_tier_unknown": "风险分类代码 {tier} 不正确（应为 01 正常、02 关注、03 次级、04 可疑、05 损失）",
+    "loan_reclassification_pending": "贷款 {loan_no} 已有待审批的风险分类调整申请",
+    "loan_reclassification_none": "贷款 {loan_no} 没有待审批的风险分类调整申请",
+    "loan_reclassification_same_person": "风险分类调整须由申请人以外的人员审批",
+    "loan_override_absent": "贷款 {loan_no} 没有人工调整的风险分类，无需解除",
+    "loan_term_change_arrears": "贷款 {loan_no} 有到期未还的款项，请先归还后再办理展期或缩期",
+    "loan_term_change_invalid": "剩余期数 {months} 不正确：须不同于当前剩余期数 {current}，且贷款总期限不超过 {max} 个月",
+    "loan_term_change_pending": "贷款 {loan_no} 已有正在办理的展期或缩期申请",
+    "loan_term_change_none": "贷款 {loan_no} 没有正在办理的展期或缩期申请",
+    "loan_litigation_status_invalid": "诉讼状态 {status} 不正确",
+    "loan_litigation_exists": "贷款 {loan_no} 已登记案号为 {case_number} 的诉讼",
     # --- security: authentication, sessions, roles, audit ----------------------------------
     "login_failed": "用户名、密码或动态口令不正确",
     "account_locked": "连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试",
@@ -342,6 +354,9 @@ MESSAGES: dict[str, str] = {
     "sms_code_invalid": "短信验证码不正确，还可尝试 {left} 次",
     "person_not_verified": "身份信息核验未通过：请核对证件号码、姓名，以及在公积金中心预留的手机号码",
     "hall_registered": "您已开通个人网厅，请直接登录；忘记密码请携带身份证到柜台重置",
+    # developer web hall (开发商网厅, issue 10)
+    "hall_developer_account_exists": "开发商 {developer} 已开通网厅账户；如需更换联系人或重置密码，请办理重置",
+    "hall_credit_code_invalid": "开发商的统一社会信用代码 {code} 不是有效的 18 位代码，不能作为网厅登录名",
     # --- backups, restore and restore drills (adapters/db/backup.py, cli/backup.py) ----------
     "backup_target_exists": "备份文件 {file} 已存在，请换一个文件名（备份从不覆盖）",
     "backup_file_missing": "找不到文件 {file}",
@@ -386,7 +401,12 @@ MESSAGES: dict[str, str] = {
     "withdrawal_batch_incomplete": "{date} 的约定提取批处理未完成，请在批处理页面查看并重新运行",
     "data_sharing_scope_unknown": "数据共享查询范围 {scope} 不存在",
     "data_sharing_no_consent": "职工未授权查询{registry}（或授权已过期、已撤回），不能查询",
+    "data_sharing_purpose_forbidden": "{registry}只能用于贷款审查，提取业务不能查询",
+    "data_sharing_unavailable": "数据共享平台暂不可用，未能查询",
     "data_sharing_consent_invalid": "授权有效期不正确：到期日 {expires} 应晚于授权日 {granted}",
+    # --- unit web hall requests (单位网厅申请, services/hall_requests.py) -----------------------
+    "hall_request_type_unknown": "网厅申请类型不正确，请从列表中选择要办理的业务",
+    "hall_request_rate_limited": "缴款类申请提交过于频繁，请 {seconds} 秒后再试",
     # --- synthetic city: demo and benchmark data (batch/synthetic_city) ---------------------
     "city_already_loaded": "数据库中已有 {units} 个单位，模拟城市只能装入没有单位数据的数据库",
     "city_load_rule_broken": "模拟城市数据装载校验失败，已全部撤销：凭证 {vouchers} 不满足记账规则",

@@ -64,6 +64,9 @@ PUBLIC_ROUTES = {
     ("GET", "/hall/register"),
     ("POST", "/hall/register"),
     ("POST", "/hall/register/verify"),
+    # The developer web hall: the password step by the unified social credit code.
+    ("POST", "/api/v1/hall/developer/login"),
+    ("POST", "/hall/developer/login"),
 } | PUBLIC_QUERY_ROUTES
 
 

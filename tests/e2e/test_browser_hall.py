@@ -14,6 +14,7 @@ from anju.bootstrap import Container
 from anju.domain.security import Actor, Role
 from anju.ids import credit_code_check_char, make_resident_id
 from anju.money import Money
+from anju.services import developer_hall, loans
 from anju.services.members import MemberOpening, open_member_account
 from anju.services.ports import UnitOfWork
 from anju.services.runner import run
@@ -149,6 +150,86 @@ def test_a_depositor_opens_the_personal_hall_on_a_phone(
             page.click("a:has-text('下载缴存证明')")
         assert download.value.suggested_filename.endswith(".pdf")
         assert problems == []
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+
+
+DEVELOPER_PHONE = "13544445555"
+DEVELOPER_CREDIT = "91410100MA0000009X"
+
+
+def seed_developer(container: Container) -> tuple[str, str]:
+    """An admitted developer with one project and its hall account: (credit code, initial password)."""
+
+    def body(uow: UnitOfWork) -> str:
+        clerk = Actor(username="clerk01", roles=frozenset({Role.COUNTER_CLERK}), operator_id=1)
+        admission = loans.DeveloperAdmission(
+            "KF900", "安居浏览器置业有限公司", DEVELOPER_CREDIT, "阶段性连带保证"
+        )
+        loans.admit_developer(uow, clerk, admission)
+        loans.admit_project(
+            uow,
+            clerk,
+            loans.ProjectAdmission(
+                "KF900",
+                "浏览器花园",
+                "安居市建设路 9 号",
+                "预900",
+                "规900",
+                "施900",
+                "土900",
+                buildings=("1号楼", "2号楼"),
+            ),
+        )
+        new = developer_hall.open_developer_account(
+            uow, clerk, "KF900", handler_name="孙联系", phone=DEVELOPER_PHONE
+        )
+        return new.initial_password
+
+    return DEVELOPER_CREDIT, run(container.uow, body)
+
+
+def test_a_developer_uses_its_hall_on_a_phone(
+    live_server: tuple[str, Container],  # noqa: F811
+    browser: Any,  # noqa: F811
+    request: pytest.FixtureRequest,
+) -> None:
+    base, container = live_server
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        credit_code, password = seed_developer(container)
+        page.goto(f"{base}/hall/login")
+        page.click("a:has-text('开发商')")
+        page.fill("input[name=credit_code]", credit_code)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        assert page.get_by_test_id("hall-phone").inner_text() == "135****5555"
+        gateway = container.sms
+        assert isinstance(gateway, RecordingSmsGateway)
+        code = re.search(r"验证码为(\d{6})", gateway.last_to(DEVELOPER_PHONE) or "")
+        assert code is not None
+        page.fill("input[name=code]", code.group(1))
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/hall/password?required=1")
+        page.fill("input[name=old_password]", password)
+        page.fill("input[name=new_password]", "Kaifa#Browser2026")
+        page.click("button:has-text('修改密码')")
+        page.wait_for_url(f"{base}/hall/password?done=1")
+        page.click(".hall-nav a:has-text('企业与协议')")
+        assert page.get_by_test_id("hall-developer-name").inner_text() == "安居浏览器置业有限公司"
+        assert page.get_by_test_id("hall-guarantee-terms").inner_text() == "阶段性连带保证"
+        page.click(".hall-nav a:has-text('楼盘')")
+        page.click("a:has-text('浏览器花园')")
+        assert page.get_by_test_id("hall-buildings").inner_text() == "1号楼、2号楼"
+        page.screenshot(path=str(ARTIFACTS / "hall-developer-project.png"), full_page=True)
+        page.click(".hall-nav a:has-text('贷款申请')")
+        assert "暂无购房人贷款申请" in page.get_by_test_id("hall-applications").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "hall-developer.png"), full_page=True)
     except Exception:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)

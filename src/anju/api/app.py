@@ -22,15 +22,20 @@ from anju.api import (
     bank,
     calendar,
     cases,
+    credit_reports,  # 征信查询 (reliability P3)
     dashboard,
+    developer_hall_accounts,  # the counter opens developer hall accounts (issue 10)
     docs,
     documents,
     hall,
     hall_accounts,
+    hall_developer,  # the developer web hall (开发商网厅, issue 10)
     hall_person,
+    hall_requests,  # unit web hall requests and their processing at the counter (issue 10)
     health,
     ledger,
     loan_calculator,
+    loan_servicing,  # housing loans: 贷后管理 (issue 8)
     loans,  # housing loans (个人住房贷款)
     members,
     operators,
@@ -44,7 +49,9 @@ from anju.api import (
 from anju.bootstrap import Container
 from anju.http.errors import install_error_handlers, internal_error_payload, respond
 from anju.http.guard import make_query_limiter, route_permissions
+from anju.http.hall_requests import make_hall_request_limiter
 from anju.http.middleware import SecurityMiddleware
+from anju.http.pi_audit import PersonalDataAuditMiddleware
 from anju.http.sessions import make_login_limiter
 from anju.http.uploads import MIB, UploadLimitMiddleware
 from anju.web.rendering import STATIC_DIR, render_error_page
@@ -73,10 +80,15 @@ API_ROUTERS = (
     hall_accounts,
     hall,
     hall_person,
+    hall_requests,  # unit web hall requests and their processing at the counter (issue 10)
+    hall_developer,  # the developer web hall (开发商网厅, issue 10)
+    developer_hall_accounts,  # before loans: the counter's developer hall accounts (issue 10)
     dashboard,
     withdrawals,  # withdrawals (提取)
     loans,  # housing loans (个人住房贷款)
+    loan_servicing,  # housing loans: 贷后管理 (issue 8)
     accounting,  # accounting (会计核算, issue 9)
+    credit_reports,  # 征信查询 under the borrower's authorisation (reliability P3)
 )
 
 # (URL under /static/vendor, folder inside node_modules) — front-end packages from npm, never a CDN.
@@ -126,6 +138,7 @@ def bind_centre(app: FastAPI, container: Container) -> None:
     app.state.container = container
     app.state.login_limiter = make_login_limiter()
     app.state.query_limiter = make_query_limiter()  # public computations (loan calculator), per IP
+    app.state.hall_request_limiter = make_hall_request_limiter()  # money-moving hall requests, per account
 
 
 def create_app(container: Container, *, node_modules: Path | None = None) -> FastAPI:
@@ -150,6 +163,8 @@ def create_app(container: Container, *, node_modules: Path | None = None) -> Fas
     def on_crash(request: Request, request_id: str) -> Response:
         return respond(request, 500, internal_error_payload(request_id), render_error_page)
 
+    # Each view of a route marked personal_data=True is audited before its reply leaves (G1).
+    app.add_middleware(PersonalDataAuditMiddleware)
     # Multipart bodies are counted as they arrive and cut at the upload limit (F4).
     app.add_middleware(UploadLimitMiddleware, max_bytes=container.settings.upload_max_mb * MIB)
     app.add_middleware(SecurityMiddleware, on_crash=on_crash, hsts=container.settings.cookie_secure)

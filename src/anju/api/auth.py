@@ -35,6 +35,10 @@ IDEMPOTENCY_EXEMPT = {
         "/api/v1/hall/person/login",
     ): "each password step sends a new SMS code; a replay must not reuse one",
     ("POST", "/api/v1/hall/person/register"): "each step sends a new SMS code; a replay must not reuse one",
+    (
+        "POST",
+        "/api/v1/hall/developer/login",
+    ): "each password step sends a new SMS code; a replay must not reuse one",
     ("POST", "/api/v1/hall/person/register/verify"): "the body holds a password and the reply a session",
     ("POST", "/api/v1/hall/logout"): "ending a session twice has the same effect as once",
     ("POST", "/api/v1/hall/password"): "the body holds passwords, which must not be kept, even hashed",
@@ -42,6 +46,12 @@ IDEMPOTENCY_EXEMPT = {
         "the reply holds a one-time initial password, never stored; opening twice is refused (409)"
     ),
     ("POST", "/api/v1/units/{unit_account_no}/hall-account/reset"): (
+        "the reply holds a one-time initial password, never stored; each reset issues a new one"
+    ),
+    ("POST", "/api/v1/loans/developers/{code}/hall-account"): (
+        "the reply holds a one-time initial password, never stored; opening twice is refused (409)"
+    ),
+    ("POST", "/api/v1/loans/developers/{code}/hall-account/reset"): (
         "the reply holds a one-time initial password, never stored; each reset issues a new one"
     ),
 }

@@ -32,14 +32,24 @@ def list_cases(
     q: Annotated[
         str | None, Query(max_length=40, description="办件编号或业务对象（单位账号、个人账号）")
     ] = None,
+    channel: Annotated[
+        str | None, Query(max_length=20, description="渠道，如 unit_hall（单位网厅）、counter（柜面）")
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> CasePageOut:
     page = read(
         container_of(request).uow,
         lambda uow: cases.list_cases(
-            uow, session.actor, state=state, kind=kind, subject_ref=q, limit=limit, offset=offset
+            uow,
+            session.actor,
+            state=state,
+            kind=kind,
+            subject_ref=q,
+            limit=limit,
+            offset=offset,
+            channel=channel,
         ),
     )
     return CasePageOut(items=[CaseOut.of(v) for v in page.items], total=page.total)
@@ -47,7 +57,7 @@ def list_cases(
 
 @router.get("/{case_no}", response_model=CaseOut, summary="办件详情及流转记录")
 def get_case(
-    request: Request, case_no: CaseNoPath, session: Session = requires(P.COLLECTION_VIEW)
+    request: Request, case_no: CaseNoPath, session: Session = requires(P.COLLECTION_VIEW, personal_data=True)
 ) -> CaseOut:
     return CaseOut.of(
         read(container_of(request).uow, lambda uow: cases.get_case(uow, session.actor, case_no))

@@ -24,7 +24,9 @@ UnitNo = Annotated[str, Path(min_length=1, max_length=20, description="单位账
 
 @router.get("/{unit_account_no}/hall-account", response_model=HallAccountOut, summary="单位网厅账户")
 def get_account(
-    request: Request, unit_account_no: UnitNo, session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    unit_account_no: UnitNo,
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> HallAccountOut:
     view = read(
         container_of(request).uow, lambda uow: hall_auth.unit_account(uow, session.actor, unit_account_no)

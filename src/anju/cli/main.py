@@ -9,6 +9,7 @@ anju eod                run end of day and advance the business date
 anju audit verify       verify the audit log's HMAC-SM3 chain
 anju check-ledger       verify every ledger invariant
 anju backup | restore | restore-drill   online backup, restore, restore drill (cli/backup.py)
+anju keys versions | reencrypt          SM4 data-key rotation (cli/keys.py)
 """
 
 from __future__ import annotations
@@ -228,6 +229,16 @@ def eod(
     expected = date.fromisoformat(on) if on else None
     report = _guard(lambda: end_of_day.run_end_of_day(container.uow, Actor.system("eod"), expected))
     console.print(str(report))
+    _deliver_sms(container)
+
+
+def _deliver_sms(container: Container) -> None:
+    """Send what the steps queued in the SMS outbox (loan reminders, issue 8) after their commit."""
+    from anju.services import sms
+    from anju.services.runner import run
+
+    while run(container.uow, lambda uow: sms.deliver_queued(uow, container.sms)) >= sms.DELIVERY_BATCH:
+        pass
 
 
 @audit_app.command("verify")
@@ -309,6 +320,7 @@ def batch_run(
     console.print(str(report))
     for failure in report.failures[:20]:
         console.print(f"  失败 {failure.item_key}：{failure.message}")
+    _deliver_sms(container)
 
 
 @batch_app.command("list")
@@ -342,6 +354,10 @@ bank_cli.register(app, guard=_guard, container=_container)
 from anju.cli import sms as sms_cli  # noqa: E402 - needs _guard and _container above
 
 sms_cli.register(app, guard=_guard, container=_container)
+# --- data-key rotation (reliability: K6; docs/operations/rotate-keys.md) ---
+from anju.cli import keys as keys_cli  # noqa: E402 - needs _guard and _container above
+
+keys_cli.register(app, guard=_guard, container=_container)
 # --- backups and restore drills (reliability: B1, B4; docs/operations/backup.md) ---
 from anju.cli import backup as backup_cli  # noqa: E402
 

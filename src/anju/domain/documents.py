@@ -45,6 +45,7 @@ DOCUMENT_TITLES: Final[Mapping[str, str]] = {
     "remittance_receipt": "住房公积金汇缴回单",
     "contribution_certificate": "住房公积金缴存证明",
     "account_statement": "住房公积金个人明细",
+    "unit_statement": "住房公积金单位缴存明细",
 }
 
 
@@ -152,7 +153,36 @@ class AccountStatement:
         return Money(sum(e.credit.fen for e in self.entries))
 
 
-Document = RemittanceReceipt | ContributionCertificate | AccountStatement
+@dataclass(frozen=True, slots=True)
+class UnitStatementLine:
+    """One roster of the unit (汇缴 or 补缴) as printed on its statement."""
+
+    month: str  # YYYYMM
+    kind_label: str
+    state_label: str
+    headcount: int
+    total: Money
+    paid_on: date | None
+    voucher_no: str  # "" until paid
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatement:
+    """单位缴存明细: a unit's rosters month by month over a period (the unit hall: three years)."""
+
+    issued: IssuedBy
+    unit_account_no: str
+    unit_name: str
+    start_month: str  # YYYYMM
+    end_month: str
+    lines: tuple[UnitStatementLine, ...]
+
+    @property
+    def paid_total(self) -> Money:
+        return Money(sum(line.total.fen for line in self.lines if line.paid_on is not None))
+
+
+Document = RemittanceReceipt | ContributionCertificate | AccountStatement | UnitStatement
 
 
 def _plain(value: Any) -> Any:

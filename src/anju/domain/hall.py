@@ -24,10 +24,13 @@ HALL_SESSION_ABSOLUTE_HOURS: Final = 8
 
 UNIT_KIND: Final = "unit"
 PERSON_KIND: Final = "person"
-KIND_LABELS: Final = {UNIT_KIND: "单位网厅", PERSON_KIND: "个人网厅"}
+DEVELOPER_KIND: Final = "developer"
+KIND_LABELS: Final = {UNIT_KIND: "单位网厅", PERSON_KIND: "个人网厅", DEVELOPER_KIND: "开发商网厅"}
 
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _DIGITS = re.compile(r"\d+")
+# 统一社会信用代码 (GB 32100): 18 characters of digits and capitals without I, O, S, V, Z.
+_CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 
 
 class HallRuleViolation(RuleViolation):
@@ -46,6 +49,12 @@ def normalise_login(raw: str) -> str:
     """A unit's hall login is its unit account number (单位账号): digits only."""
     login = (raw or "").strip()
     return login if _DIGITS.fullmatch(login) and len(login) <= 40 else ""
+
+
+def normalise_credit_code(raw: str) -> str:
+    """A developer's hall login is its unified social credit code; "" when it cannot be one."""
+    code = (raw or "").strip().upper()
+    return code if _CREDIT_CODE.fullmatch(code) else ""
 
 
 def code_expired(created_at: datetime, now: datetime) -> bool:

@@ -57,6 +57,7 @@ class Permission:
     HALL_UNIT: Final = "hall.unit"  # a unit's operator (单位经办人) in the unit web hall
     HALL_PERSON: Final = "hall.person"  # a depositor (缴存人) in the personal web hall
     HALL_SELF: Final = "hall.self"  # any hall account: its own session and password
+    HALL_DEVELOPER: Final = "hall.developer"  # a developer (开发商) in the developer web hall
     HALL_ACCOUNTS_MANAGE: Final = "collection.hall_accounts"  # counter: open, reset, disable hall accounts
     # Accounting (会计核算, issue 9): making a manual voucher needs LEDGER_POST_MANUAL; reviewing
     # it (复核) needs ACCOUNTING_REVIEW and another person than the maker.
@@ -93,9 +94,14 @@ class HallRole:
 
     UNIT_OPERATOR: Final = "unit_operator"  # 单位经办人
     DEPOSITOR: Final = "depositor"  # 缴存人 (personal web hall)
+    DEVELOPER: Final = "developer"  # 开发商 (developer web hall)
 
 
-HALL_ROLE_LABELS: Final[dict[str, str]] = {HallRole.UNIT_OPERATOR: "单位经办人", HallRole.DEPOSITOR: "缴存人"}
+HALL_ROLE_LABELS: Final[dict[str, str]] = {
+    HallRole.UNIT_OPERATOR: "单位经办人",
+    HallRole.DEPOSITOR: "缴存人",
+    HallRole.DEVELOPER: "开发商",
+}
 
 ROLE_LABELS: Final[dict[str, str]] = {
     Role.COUNTER_CLERK: "柜员",
@@ -235,6 +241,9 @@ ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
 HALL_ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     HallRole.UNIT_OPERATOR: frozenset({P.HALL_UNIT, P.HALL_SELF, P.COLLECTION_VIEW}),
     HallRole.DEPOSITOR: frozenset({P.HALL_PERSON, P.HALL_SELF, P.COLLECTION_VIEW}),
+    # A developer reads its own company, projects and the applications on them through
+    # services/developer_hall.py, scoped by Actor.developer_id; nothing of collection or loans.
+    HallRole.DEVELOPER: frozenset({P.HALL_DEVELOPER, P.HALL_SELF}),
 }
 
 ADMIN_DUTIES: Final = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
@@ -276,6 +285,7 @@ class Actor:
     permissions: frozenset[str] = field(default=frozenset())
     unit_id: int | None = None  # a hall account of a unit sees that unit only (object scope)
     member_id: int | None = None  # a depositor's hall account sees their own account only
+    developer_id: int | None = None  # a developer's hall account sees its own company only
 
     def __post_init__(self) -> None:
         if not self.permissions:
@@ -309,7 +319,7 @@ class Actor:
     def can_access_unit(self, unit_id: int | None) -> bool:
         """Staff see every unit of their branch scope; a unit's hall account only its own unit;
         a depositor no unit at all (their own account shows its unit's name)."""
-        if self.member_id is not None:
+        if self.member_id is not None or self.developer_id is not None:
             return False
         return self.unit_id is None or unit_id == self.unit_id
 
@@ -321,8 +331,12 @@ class Actor:
 
     def require_staff_search(self) -> None:
         """Searching across units and people is staff business: a hall account is refused."""
-        if self.unit_id is not None or self.member_id is not None:
+        if self.unit_id is not None or self.member_id is not None or self.developer_id is not None:
             raise PermissionDenied("permission_denied", permission="collection.search")
+
+    def can_access_developer(self, developer_id: int) -> bool:
+        """Staff see every developer; a developer's hall account only its own company."""
+        return self.developer_id is None or developer_id == self.developer_id
 
 
 AuditValue = str | int | bool | None

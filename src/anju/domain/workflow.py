@@ -98,8 +98,12 @@ def decide(
     reason: str | None = None,
     second_approval_threshold: Money | None = None,
     review_required: bool = True,
+    checked_suffices: bool = False,
 ) -> Step:
-    """Check that `actor` may take `action` on `case` now, and say where it leads."""
+    """Check that `actor` may take `action` on `case` now, and say where it leads.
+
+    `checked_suffices`: a reviewed case may be finished without an approval (a hall request: the
+    applicant is the maker, the counter clerk who checks it is the second person)."""
     if action not in ACTIONS:
         raise WorkflowRuleViolation("case_action_unknown", action=action[:20])
     if case.state in FINAL_STATES:
@@ -126,6 +130,8 @@ def decide(
         _require_other(actor, case, ("maker", "checker", "approver"))
         return Step(action, case.state, s.APPROVED, "second_approver", why)
     if action == "finish":
+        if checked_suffices and case.state == s.REVIEWED and not second:
+            return Step(action, case.state, s.DONE, None, why)
         return _finish(case, actor, second=second, review_required=review_required, reason=why)
     # return / refuse: a decision against the application, by someone other than its maker.
     allowed = {s.ACCEPTED, s.REVIEWED}

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from anju.bootstrap import Container
 from anju.domain.security import Actor
 from anju.errors import AuthenticationFailed, RuleViolation
-from anju.http.context import Session, container_of
+from anju.http.context import HALL_REALM, Session, container_of
 from anju.http.guard import Guard
 from anju.http.responses import StableJSONResponse
 from anju.services.ports import IdempotencyClaim, StoredResponse, UnitOfWork
@@ -104,19 +104,36 @@ class Command:
 
 def command(permission: str) -> Any:
     """Declare a mutating API route: its one permission plus a required Idempotency-Key."""
-    guard = Guard(permission)
+    return _idempotent(Guard(permission), operator_principal)
 
+
+def operator_principal(actor: Actor) -> str | None:
+    """Whose keys these are at the counter: the operator (None: not a staff session)."""
+    return None if actor.operator_id is None else f"operator:{actor.operator_id}"
+
+
+def hall_principal(actor: Actor) -> str | None:
+    """Whose keys these are in a hall: the hall account (`hall:<kind>:<login>`, unique per account)."""
+    return actor.username if actor.username.startswith("hall:") else None
+
+
+def hall_command(permission: str) -> Any:
+    """The same for a hall route: keys are scoped to the hall account (its username is
+    `hall:<login>`, unique per account), so two units can never replay each other's replies."""
+    return _idempotent(Guard(permission, realm=HALL_REALM), hall_principal)
+
+
+def _idempotent(guard: Guard, principal_of: Callable[[Actor], str | None]) -> Any:
     async def idempotent_command(request: Request, session: Session | None = Depends(guard)) -> Command:
-        if session is None or session.actor.operator_id is None:
+        principal = None if session is None else principal_of(session.actor)
+        if session is None or principal is None:
             raise AuthenticationFailed("not_authenticated")
         key = validate_key(request.headers.get(KEY_HEADER))
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         container = container_of(request)
         raw = await request.body()
         digest = await run_in_threadpool(fingerprint, container, request.method, target, raw)
-        claim = IdempotencyClaim(
-            principal=f"operator:{session.actor.operator_id}", key=key, fingerprint=digest
-        )
+        claim = IdempotencyClaim(principal=principal, key=key, fingerprint=digest)
         return Command(container=container, session=session, claim=claim)
 
     setattr(idempotent_command, MARK, True)

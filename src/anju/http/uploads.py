@@ -17,6 +17,7 @@ a client regenerates on every retry.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
@@ -25,10 +26,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from anju.domain.security import Actor
 from anju.errors import AuthenticationFailed, RuleViolation
-from anju.http.context import Session, container_of
+from anju.http.context import HALL_REALM, Session, container_of
 from anju.http.guard import Guard
-from anju.http.idempotency import KEY_HEADER, MARK, Command, validate_key
+from anju.http.idempotency import (
+    KEY_HEADER,
+    MARK,
+    Command,
+    hall_principal,
+    operator_principal,
+    validate_key,
+)
 from anju.reports.excel import ExcelLimits
 from anju.services.ports import IdempotencyClaim
 
@@ -139,10 +148,18 @@ class UploadCommand:
 
 def upload_command(permission: str) -> Any:
     """Declare an API upload route: its one permission, an Idempotency-Key and the file."""
-    guard = Guard(permission)
+    return _upload_command(Guard(permission), operator_principal)
 
+
+def hall_upload_command(permission: str) -> Any:
+    """The same for a hall route (a unit's Excel roster): keys scoped to the hall account."""
+    return _upload_command(Guard(permission, realm=HALL_REALM), hall_principal)
+
+
+def _upload_command(guard: Guard, principal_of: Callable[[Actor], str | None]) -> Any:
     async def idempotent_upload(request: Request, session: Session | None = Depends(guard)) -> UploadCommand:
-        if session is None or session.actor.operator_id is None:
+        principal = None if session is None else principal_of(session.actor)
+        if session is None or principal is None:
             raise AuthenticationFailed("not_authenticated")
         key = validate_key(request.headers.get(KEY_HEADER))
         upload = await read_upload(request, max_bytes=upload_max_bytes(request))
@@ -158,9 +175,7 @@ def upload_command(permission: str) -> Any:
             return str(container.crypto.sm3(text.encode("utf-8")).hex())
 
         fingerprint = await run_in_threadpool(digest)
-        claim = IdempotencyClaim(
-            principal=f"operator:{session.actor.operator_id}", key=key, fingerprint=fingerprint
-        )
+        claim = IdempotencyClaim(principal=principal, key=key, fingerprint=fingerprint)
         return UploadCommand(Command(container=container, session=session, claim=claim), upload)
 
     setattr(idempotent_upload, MARK, True)

@@ -41,6 +41,7 @@ from anju.domain.documents import (
     Document,
     IssuedBy,
     RemittanceReceipt,
+    UnitStatement,
     amount_in_words,
     verification_code,
 )
@@ -315,15 +316,18 @@ def _issued_line(issued: IssuedBy) -> str:
     return f"{issued.centre_name}{branch}    会计日期：{issued.business_date.isoformat()}"
 
 
+def _opening(kind: str, doc: Document, crypto: Digest) -> tuple[str, str, list[Flowable]]:
+    """A document's verification code, its title and the title block every document opens with."""
+    title = DOCUMENT_TITLES[kind]
+    return verification_code(crypto.sm3, kind, doc), title, title_block(title, _issued_line(doc.issued))
+
+
 # --- the documents -----------------------------------------------------------------------------
 
 
 def render_receipt(doc: RemittanceReceipt, crypto: Digest) -> bytes:
     """汇缴回单."""
-    kind = "remittance_receipt"
-    code = verification_code(crypto.sm3, kind, doc)
-    title = DOCUMENT_TITLES[kind]
-    story: list[Flowable] = title_block(title, _issued_line(doc.issued))
+    code, title, story = _opening("remittance_receipt", doc, crypto)
     story.append(
         key_value_block(
             [
@@ -353,10 +357,7 @@ def render_receipt(doc: RemittanceReceipt, crypto: Digest) -> bytes:
 
 def render_certificate(doc: ContributionCertificate, crypto: Digest) -> bytes:
     """缴存证明."""
-    kind = "contribution_certificate"
-    code = verification_code(crypto.sm3, kind, doc)
-    title = DOCUMENT_TITLES[kind]
-    story: list[Flowable] = title_block(title, _issued_line(doc.issued))
+    code, title, story = _opening("contribution_certificate", doc, crypto)
     story.append(
         paragraph(
             f"兹证明 {doc.name_masked}（证件号码 {doc.resident_id_masked}）在本中心开立住房公积金"
@@ -409,10 +410,7 @@ STATEMENT_COLUMNS: Final = (
 
 def render_statement(doc: AccountStatement, crypto: Digest) -> bytes:
     """个人明细: every posting in the period, debit / credit / balance, header repeated per page."""
-    kind = "account_statement"
-    code = verification_code(crypto.sm3, kind, doc)
-    title = DOCUMENT_TITLES[kind]
-    story: list[Flowable] = title_block(title, _issued_line(doc.issued))
+    code, title, story = _opening("account_statement", doc, crypto)
     story.append(
         key_value_block(
             [
@@ -450,10 +448,57 @@ def render_statement(doc: AccountStatement, crypto: Digest) -> bytes:
     return build_pdf(story, title=title, footer=_footer(doc.issued, code))
 
 
+UNIT_STATEMENT_COLUMNS: Final = (
+    TableColumn("缴存年月", 16, "CENTER"),
+    TableColumn("类型", 12, "CENTER"),
+    TableColumn("状态", 14, "CENTER"),
+    TableColumn("人数", 10, "RIGHT"),
+    TableColumn("金额", 20, "RIGHT"),
+    TableColumn("入账日期", 18, "CENTER"),
+    TableColumn("记账凭证号", 24, "CENTER"),
+)
+
+
+def render_unit_statement(doc: UnitStatement, crypto: Digest) -> bytes:
+    """单位缴存明细: every roster of the period, month by month, with the total paid in."""
+    code, title, story = _opening("unit_statement", doc, crypto)
+    story.append(
+        key_value_block(
+            [
+                ("单位账号", doc.unit_account_no),
+                ("单位名称", doc.unit_name),
+                ("查询期间", f"{month_label(doc.start_month)} 至 {month_label(doc.end_month)}"),
+                ("清册份数", f"{len(doc.lines)} 份"),
+                ("已入账金额合计", yuan(doc.paid_total)),
+                ("校验码", code),
+            ]
+        )
+    )
+    story.append(Spacer(1, 5 * mm))
+    rows = [
+        (
+            month_label(line.month),
+            line.kind_label,
+            line.state_label,
+            str(line.headcount),
+            line.total.format_cn(),
+            line.paid_on.isoformat() if line.paid_on else "",
+            line.voucher_no,
+        )
+        for line in doc.lines
+    ]
+    story.append(data_table(UNIT_STATEMENT_COLUMNS, rows))
+    if not doc.lines:
+        story.append(Spacer(1, 3 * mm))
+        story.append(paragraph("查询期间内没有汇缴或补缴清册。", small=True))
+    return build_pdf(story, title=title, footer=_footer(doc.issued, code))
+
+
 RENDERERS: Final[dict[type, Callable[[Any, Digest], bytes]]] = {
     RemittanceReceipt: render_receipt,
     ContributionCertificate: render_certificate,
     AccountStatement: render_statement,
+    UnitStatement: render_unit_statement,
 }
 
 

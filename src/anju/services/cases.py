@@ -303,6 +303,7 @@ def advance_case(
     *,
     second_approval_threshold: Money | None = None,
     review_required: bool = True,
+    checked_suffices: bool = False,
     decision_permission: str = Permission.COLLECTION_APPROVE,
     finish_permission: str = Permission.COLLECTION_MANAGE,
 ) -> CaseView:
@@ -334,6 +335,7 @@ def advance_case(
         reason=reason,
         second_approval_threshold=second_approval_threshold,
         review_required=review_required,
+        checked_suffices=checked_suffices,
     )
     now = uow.now_utc()
     values: dict[str, object] = {"state": step.to_state}
@@ -453,16 +455,28 @@ def list_cases(
     subject_ref: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    channel: str | None = None,
 ) -> CasePage:
     """Cases newest first, of the actor's branch (every branch for centre-wide staff).
 
-    `subject_ref` matches a case number or the subject (a unit or member account number).
+    `subject_ref` matches a case number or the subject (a unit or member account number);
+    `channel` (渠道, a key of CHANNELS) e.g. "unit_hall" for what units submitted in their hall.
     """
     actor.require(Permission.COLLECTION_VIEW)
+    actor.require_staff_search()  # the case list spans units: a hall account follows its own requests
     scope = None if actor.all_branches else actor.branch_id
     ref = (subject_ref or "").strip() or None
+    via = channel or None
     items = uow.cases.search(
-        branch_id=scope, state=state or None, kind=kind or None, subject_ref=ref, limit=limit, offset=offset
+        branch_id=scope,
+        state=state or None,
+        kind=kind or None,
+        subject_ref=ref,
+        limit=limit,
+        offset=offset,
+        channel=via,
     )
-    total = uow.cases.count(branch_id=scope, state=state or None, kind=kind or None, subject_ref=ref)
+    total = uow.cases.count(
+        branch_id=scope, state=state or None, kind=kind or None, subject_ref=ref, channel=via
+    )
     return CasePage(items=[_view(r) for r in items], total=total)

@@ -24,6 +24,8 @@ from anju.domain.documents import (
     IssuedBy,
     RemittanceReceipt,
     StatementEntry,
+    UnitStatement,
+    UnitStatementLine,
     business_type_name,
     canonical_bytes,
     verification_code,
@@ -45,6 +47,7 @@ KIND_LABELS: Final = {
     "remittance_receipt": "汇缴回单",
     "contribution_certificate": "缴存证明",
     "account_statement": "个人明细",
+    "unit_statement": "单位缴存明细",
 }
 
 
@@ -178,6 +181,51 @@ def remittance_receipt(
         subject_ref=f"{unit.unit_account_no}/{ym}",
         title=f"{unit.name} {ym.label()}{label} {roster.total.format_cn()} 元",
         filename=f"{label}_{unit.unit_account_no}_{ym}.pdf",
+        branch_id=unit.branch_id,
+    )
+
+
+# --- 单位缴存明细 ------------------------------------------------------------------------------
+
+
+def unit_statement(uow: UnitOfWork, actor: Actor, unit_account_no: str, *, years: int) -> PrintedDocument:
+    """The unit's rosters (汇缴 and 补缴, any state but cancelled) of the last `years` years up to
+    the business date's month, oldest first; the unit hall prints three years (older: counter)."""
+    actor.require(Permission.COLLECTION_VIEW)
+    unit = load_unit(uow, actor, unit_account_no)
+    end = YearMonth.of(current_business_date(uow))
+    start = end.add(1 - 12 * years)
+    rosters = uow.remittance.rosters_of_unit(unit.id, limit=years * 12 * len(RosterKind.ALL) + 12, offset=0)
+    lines = tuple(
+        UnitStatementLine(
+            month=r.month,
+            kind_label=remittance.KIND_LABELS.get(r.kind, r.kind),
+            state_label=remittance.STATE_LABELS.get(r.state, r.state),
+            headcount=r.headcount,
+            total=r.total,
+            paid_on=r.paid_on,
+            voucher_no=r.paid_voucher_no or "",
+        )
+        for r in sorted(rosters, key=lambda r: (r.month, r.kind))
+        if str(start) <= r.month <= str(end) and r.state != RosterState.CANCELLED
+    )
+    content = UnitStatement(
+        issued=_issued(uow, actor),
+        unit_account_no=unit.unit_account_no,
+        unit_name=unit.name,
+        start_month=str(start),
+        end_month=str(end),
+        lines=lines,
+    )
+    return _issue(
+        uow,
+        actor,
+        "unit_statement",
+        content,
+        subject_type="unit",
+        subject_ref=f"{unit.unit_account_no}/{start}-{end}",
+        title=f"{unit.name} 单位缴存明细 {start.label()}至{end.label()}",
+        filename=f"单位缴存明细_{unit.unit_account_no}_{start}-{end}.pdf",
         branch_id=unit.branch_id,
     )
 

@@ -8,6 +8,11 @@ checks the code and opens a hall session. Refusals are audited and counted like 
 used once; one code a minute and 10 a day per account). Like `auth.login`, the login functions
 return an outcome instead of raising, so that the caller's `run()` commits the failure count
 and the audit row before raising `outcome.error`.
+
+Three kinds share these code paths (ADR 0014): a unit's operator (login: the unit account
+number), a depositor who opened the personal hall online (login: the ID number's blind index),
+and a developer admitted for cooperation (login: its unified social credit code; the counter
+side is services/developer_hall.py).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Final
 
 from anju.domain.contributions import UnitStatus
 from anju.domain.hall import (
+    DEVELOPER_KIND,
     HALL_SESSION_ABSOLUTE_HOURS,
     HALL_SESSION_IDLE_MINUTES,
     PERSON_KIND,
@@ -29,6 +35,7 @@ from anju.domain.hall import (
     UNIT_KIND,
     HallRuleViolation,
     login_code_text,
+    normalise_credit_code,
     normalise_login,
     normalise_phone,
     registration_code_text,
@@ -61,6 +68,7 @@ PENDING: Final = "pending"
 DISABLED: Final = "disabled"
 UNIT_CHANNEL: Final = "unit_hall"
 PERSONAL_CHANNEL: Final = "personal_hall"
+DEVELOPER_CHANNEL: Final = "developer_hall"
 _NAME_MAX: Final = 50
 
 
@@ -85,6 +93,7 @@ class HallAccountView:
     created_at: datetime
     created_by: str
     last_login_at: datetime | None
+    developer_code: str = ""  # kind developer: the company's code at the centre (开发商编号)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +152,15 @@ def _login_of(uow: UnitOfWork, kind: str, login_name: str) -> str:
             return _login_of_person(uow, ResidentId(login_name.strip().upper()).reveal())
         except AnjuError:
             return ""
+    if kind == DEVELOPER_KIND:
+        code = normalise_credit_code(login_name)
+        return login_of_developer(code) if code else ""
     return ""
+
+
+def login_of_developer(credit_code: str) -> str:
+    """A developer logs in with its unified social credit code (统一社会信用代码)."""
+    return f"{DEVELOPER_KIND}:{credit_code}"
 
 
 def _phone_context(login: str) -> str:
@@ -154,12 +171,15 @@ def _hash(crypto: CryptoProvider, text: str) -> str:
     return crypto.sm3(text.encode("utf-8")).hex()
 
 
-def _view(uow: UnitOfWork, record: HallAccountRecord, unit_account_no: str) -> HallAccountView:
+def _view(
+    uow: UnitOfWork, record: HallAccountRecord, unit_account_no: str = "", developer_code: str = ""
+) -> HallAccountView:
     phone = uow.crypto.decrypt(record.phone_enc, context=_phone_context(record.login))
     return HallAccountView(
         login=record.login.partition(":")[2],
         kind=record.kind,
         unit_account_no=unit_account_no,
+        developer_code=developer_code,
         display_name=record.display_name,
         phone_masked=mask_phone(phone),
         status=record.status,
@@ -191,14 +211,37 @@ def open_unit_account(
     unit = load_unit(uow, actor, unit_account_no)
     if unit.status == UnitStatus.CLOSED:
         raise HallRuleViolation("hall_unit_closed")
+    login = _login_of_unit(unit.unit_account_no)
+    created = open_account(
+        uow, actor, UNIT_KIND, login, handler_name=handler_name, phone=phone, unit_id=unit.id
+    )
+    if created is None:
+        raise HallAccountExists("hall_account_exists", unit=unit.unit_account_no)
+    record, password = created
+    return NewHallAccount(_view(uow, record, unit.unit_account_no), password)
+
+
+def open_account(
+    uow: UnitOfWork,
+    actor: Actor,
+    kind: str,
+    login: str,
+    *,
+    handler_name: str,
+    phone: str,
+    unit_id: int | None = None,
+    developer_id: int | None = None,
+) -> tuple[HallAccountRecord, str] | None:
+    """A new hall account of any kind the counter opens, with its one-time initial password;
+    None when the login has an account already. The caller checked permission and scope."""
     name = _handler_name(handler_name)
     mobile = normalise_phone(phone)
-    login = _login_of_unit(unit.unit_account_no)
     password = generate_initial_password(uow.crypto)
     new_id = uow.hall.insert_account(
-        kind=UNIT_KIND,
+        kind=kind,
         login=login,
-        unit_id=unit.id,
+        unit_id=unit_id,
+        developer_id=developer_id,
         display_name=name,
         phone_enc=uow.crypto.encrypt(mobile, context=_phone_context(login)),
         phone_index=sms.phone_index(uow, mobile),
@@ -207,11 +250,11 @@ def open_unit_account(
         created_by=actor.username,
     )
     if new_id is None:
-        raise HallAccountExists("hall_account_exists", unit=unit.unit_account_no)
+        return None
     uow.audit.append(AuditEvent.by(actor, "hall.account_open", "hall_account", login))
     record = uow.hall.account_by_id(new_id)
     assert record is not None  # inserted above
-    return NewHallAccount(_view(uow, record, unit.unit_account_no), password)
+    return record, password
 
 
 def _unit_account(uow: UnitOfWork, actor: Actor, unit_account_no: str) -> tuple[HallAccountRecord, str]:
@@ -236,6 +279,14 @@ def reset_unit_account(
     """经办人变更 / 重置密码: new operator details and a new initial password; sessions end."""
     actor.require(Permission.HALL_ACCOUNTS_MANAGE)
     record, unit_no = _unit_account(uow, actor, unit_account_no)
+    fresh, password = reset_account(uow, actor, record, handler_name=handler_name, phone=phone)
+    return NewHallAccount(_view(uow, fresh, unit_no), password)
+
+
+def reset_account(
+    uow: UnitOfWork, actor: Actor, record: HallAccountRecord, *, handler_name: str, phone: str
+) -> tuple[HallAccountRecord, str]:
+    """New operator details and a new initial password for any kind; its sessions end."""
     name = _handler_name(handler_name)
     mobile = normalise_phone(phone)
     password = generate_initial_password(uow.crypto)
@@ -256,13 +307,18 @@ def reset_unit_account(
     uow.audit.append(AuditEvent.by(actor, "hall.account_reset", "hall_account", record.login))
     fresh = uow.hall.account_by_id(record.id)
     assert fresh is not None
-    return NewHallAccount(_view(uow, fresh, unit_no), password)
+    return fresh, password
 
 
 def disable_unit_account(uow: UnitOfWork, actor: Actor, unit_account_no: str) -> HallAccountView:
     """停用: the account cannot log in and its sessions end at once."""
     actor.require(Permission.HALL_ACCOUNTS_MANAGE)
     record, unit_no = _unit_account(uow, actor, unit_account_no)
+    return _view(uow, disable_account(uow, actor, record), unit_no)
+
+
+def disable_account(uow: UnitOfWork, actor: Actor, record: HallAccountRecord) -> HallAccountRecord:
+    """停用 an account of any kind: it cannot log in and its sessions end at once."""
     now = uow.now_utc()
     uow.hall.update_account(record.id, status=DISABLED)
     uow.hall.revoke_sessions_of(record.id, now)
@@ -270,7 +326,14 @@ def disable_unit_account(uow: UnitOfWork, actor: Actor, unit_account_no: str) ->
     uow.audit.append(AuditEvent.by(actor, "hall.account_disable", "hall_account", record.login))
     fresh = uow.hall.account_by_id(record.id)
     assert fresh is not None
-    return _view(uow, fresh, unit_no)
+    return fresh
+
+
+def account_view(
+    uow: UnitOfWork, record: HallAccountRecord, *, unit_account_no: str = "", developer_code: str = ""
+) -> HallAccountView:
+    """What the counter shows of an account (phone masked)."""
+    return _view(uow, record, unit_account_no, developer_code)
 
 
 def seed_unit_account(
@@ -375,37 +438,67 @@ def begin_login(uow: UnitOfWork, kind: str, login_name: str, password: str, ip: 
     return _send_code(uow, record, ip, "hall_login")
 
 
-def _actor(uow: UnitOfWork, record: HallAccountRecord, ip: str | None, session_id: int | None) -> Actor:
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """Whom a hall account speaks for: a unit, a depositor's own account, or a developer."""
+
+    username: str
+    role: str
+    channel: str
+    branch_id: int | None
+    unit_id: int | None = None
+    member_id: int | None = None
+    developer_id: int | None = None
+
+
+def _scope(uow: UnitOfWork, record: HallAccountRecord) -> _Scope | None:
     if record.kind == PERSON_KIND:
-        return _depositor(uow, record, ip, session_id)
+        account = uow.members.account_of_person(record.member_id) if record.member_id is not None else None
+        if account is None:
+            return None
+        return _Scope(
+            f"hall:person:{account.account_no}",
+            HallRole.DEPOSITOR,
+            PERSONAL_CHANNEL,
+            account.branch_id,
+            member_id=account.member_id,
+        )
+    if record.kind == DEVELOPER_KIND:
+        developer = (
+            uow.loans.developer_by_id(record.developer_id) if record.developer_id is not None else None
+        )
+        if developer is None:
+            return None
+        return _Scope(
+            f"hall:{record.login}",
+            HallRole.DEVELOPER,
+            DEVELOPER_CHANNEL,
+            developer.branch_id,
+            developer_id=developer.id,
+        )
     unit = uow.units.get_by_id(record.unit_id) if record.unit_id is not None else None
     if unit is None:
-        raise AuthenticationFailed("account_disabled")
-    return Actor(
-        username=f"hall:{record.login}"[:64],
-        roles=frozenset({HallRole.UNIT_OPERATOR}),
-        display_name=record.display_name,
-        branch_id=unit.branch_id,
-        ip=ip,
-        channel=UNIT_CHANNEL,
-        session_id=session_id,
-        unit_id=unit.id,
+        return None
+    return _Scope(
+        f"hall:{record.login}", HallRole.UNIT_OPERATOR, UNIT_CHANNEL, unit.branch_id, unit_id=unit.id
     )
 
 
-def _depositor(uow: UnitOfWork, record: HallAccountRecord, ip: str | None, session_id: int | None) -> Actor:
-    account = uow.members.account_of_person(record.member_id) if record.member_id is not None else None
-    if account is None:
+def _actor(uow: UnitOfWork, record: HallAccountRecord, ip: str | None, session_id: int | None) -> Actor:
+    scope = _scope(uow, record)
+    if scope is None:
         raise AuthenticationFailed("account_disabled")
     return Actor(
-        username=f"hall:person:{account.account_no}"[:64],
-        roles=frozenset({HallRole.DEPOSITOR}),
+        username=scope.username[:64],
+        roles=frozenset({scope.role}),
         display_name=record.display_name,
-        branch_id=account.branch_id,
+        branch_id=scope.branch_id,
         ip=ip,
-        channel=PERSONAL_CHANNEL,
+        channel=scope.channel,
         session_id=session_id,
-        member_id=account.member_id,
+        unit_id=scope.unit_id,
+        member_id=scope.member_id,
+        developer_id=scope.developer_id,
     )
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from anju.money import Money
+
 
 @dataclass(frozen=True, slots=True)
 class HallAccountRecord:
@@ -24,6 +26,22 @@ class HallAccountRecord:
     created_at: datetime
     created_by: str
     last_login_at: datetime | None
+    developer_id: int | None = None  # kind developer: the company (开发商) it speaks for
+
+
+@dataclass(frozen=True, slots=True)
+class DeveloperApplicationRecord:
+    """A buyer's loan application on a developer's project, as the developer hall shows it."""
+
+    loan_no: str
+    state: str
+    project_id: int
+    project_name: str
+    building_name: str | None
+    borrower_account_no: str
+    amount: Money
+    term_months: int
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +86,7 @@ class HallRepository(Protocol):
         login: str,
         unit_id: int | None,
         member_id: int | None = None,
+        developer_id: int | None = None,
         display_name: str,
         phone_enc: bytes,
         phone_index: str,
@@ -132,6 +151,12 @@ class HallRepository(Protocol):
     def revoke_sessions_of(self, account_id: int, now: datetime) -> None: ...
 
     def accounts_of_unit(self, unit_id: int) -> list[HallAccountRecord]: ...
+
+    def applications_of_developer(
+        self, developer_id: int, *, project_id: int | None, limit: int, offset: int
+    ) -> tuple[list[DeveloperApplicationRecord], int]:
+        """Loans on the developer's projects (newest first), one page and the total."""
+        ...
 
     def queue_sms(
         self, *, phone_enc: bytes, phone_index: str, text_enc: bytes, purpose: str, created_at: datetime

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # each feature's ports module imports records from here
     from anju.services.accounting_ports import AccountingRepository
     from anju.services.dashboard_ports import DashboardRepository
     from anju.services.hall_ports import HallRepository
+    from anju.services.hall_request_ports import HallRequestRepository
     from anju.services.loan_ports import LoanRepository
     from anju.services.withdrawal_ports import WithdrawalRepository
 
@@ -108,6 +109,7 @@ class UnitOfWork(Protocol):
     loans: LoanRepository
     accounting: AccountingRepository
     hall: HallRepository
+    hall_requests: HallRequestRepository
     dashboard: DashboardRepository
 
     def __enter__(self) -> Self: ...
@@ -955,12 +957,19 @@ class CaseRepository(Protocol):
         subject_ref: str | None,
         limit: int,
         offset: int,
+        channel: str | None = None,
     ) -> list[CaseRecord]:
-        """Newest first; branch_id None: every branch."""
+        """Newest first; branch_id None: every branch; `channel` (渠道) filters by where it came in."""
         ...
 
     def count(
-        self, *, branch_id: int | None, state: str | None, kind: str | None, subject_ref: str | None
+        self,
+        *,
+        branch_id: int | None,
+        state: str | None,
+        kind: str | None,
+        subject_ref: str | None,
+        channel: str | None = None,
     ) -> int: ...
 
 

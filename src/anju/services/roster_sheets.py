@@ -18,11 +18,12 @@ from typing import Final
 
 from anju.dates import YearMonth
 from anju.domain.remittance import ROSTER_MEMBER_STATES, RemittanceNotFound, RosterKind, RosterState
-from anju.domain.roster_sheet import ROSTER_LAYOUT, RosterPricing, validate_roster_sheet
+from anju.domain.roster_sheet import ROSTER_LAYOUT, RosterPricing, RosterSheetLine, validate_roster_sheet
 from anju.domain.security import Actor, AuditEvent, Permission
 from anju.domain.sheets import CellValue, Problems, SheetContent, SheetTable
 from anju.errors import Conflict
 from anju.ids import mask_resident_id
+from anju.money import Rate
 from anju.services import remittance
 from anju.services.collection import today
 from anju.services.ports import RosterRecord, SheetLine, SheetMember, UnitOfWork, UnitRecord
@@ -125,6 +126,47 @@ def export_roster(
 # --- upload ---------------------------------------------------------------------------------
 
 
+def _validated(
+    uow: UnitOfWork,
+    unit: UnitRecord,
+    ym: YearMonth,
+    table: SheetTable,
+    *,
+    members: dict[str, SheetMember],
+    ratios: tuple[Rate, Rate],
+) -> list[RosterSheetLine]:
+    """Every row checked; SheetInvalid with every problem (row, column, Chinese text) otherwise."""
+    problems = Problems(ROSTER_LAYOUT)
+    lines = validate_roster_sheet(
+        table,
+        problems,
+        unit_account_no=unit.unit_account_no,
+        month=str(ym),
+        members=members,
+        blind_index=resident_id_index(uow),
+        allowed_statuses=ROSTER_MEMBER_STATES,
+        pricing=RosterPricing(today(uow).policy, *ratios),
+    )
+    problems.raise_if_any(rows=len(table.rows))
+    return lines
+
+
+def check_roster(
+    uow: UnitOfWork, actor: Actor, *, unit_account_no: str, month: str, table: SheetTable
+) -> int:
+    """Validate an uploaded roster as `import_roster` does, writing nothing (a unit's hall checks
+    its upload when it submits it; the counter imports it on approval). The number of rows."""
+    actor.require(Permission.COLLECTION_VIEW)
+    ym = YearMonth.parse(month)
+    unit = load_unit(uow, actor, unit_account_no)
+    record = _roster_of(uow, unit, ym, RosterKind.REMITTANCE)
+    if record is not None and record.state != RosterState.DRAFT:
+        state = remittance.STATE_LABELS.get(record.state, record.state)
+        raise RosterSheetConflict("roster_not_draft", state=state)
+    ratios = (record.unit_ratio, record.member_ratio) if record else (unit.unit_ratio, unit.member_ratio)
+    return len(_validated(uow, unit, ym, table, members=_members(uow, unit), ratios=ratios))
+
+
 def import_roster(
     uow: UnitOfWork,
     actor: Actor,
@@ -150,18 +192,7 @@ def import_roster(
         state = remittance.STATE_LABELS.get(record.state, record.state) if record else ""
         raise RosterSheetConflict("roster_not_draft", state=state)
     members = _members(uow, unit)
-    problems = Problems(ROSTER_LAYOUT)
-    lines = validate_roster_sheet(
-        table,
-        problems,
-        unit_account_no=unit.unit_account_no,
-        month=str(ym),
-        members=members,
-        blind_index=resident_id_index(uow),
-        allowed_statuses=ROSTER_MEMBER_STATES,
-        pricing=RosterPricing(today(uow).policy, record.unit_ratio, record.member_ratio),
-    )
-    problems.raise_if_any(rows=len(table.rows))
+    lines = _validated(uow, unit, ym, table, members=members, ratios=(record.unit_ratio, record.member_ratio))
     uow.sheets.replace_roster_lines(
         record.id,
         [

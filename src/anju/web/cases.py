@@ -33,9 +33,10 @@ def list_cases(
     *,
     state: Annotated[str, Query(max_length=12)] = "",
     kind: Annotated[str, Query(max_length=40)] = "",
+    channel: Annotated[str, Query(max_length=20)] = "",
     q: Annotated[str, Query(max_length=40)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    session: Session = requires(P.COLLECTION_VIEW),
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     result = read(
         container_of(request).uow,
@@ -47,6 +48,7 @@ def list_cases(
             subject_ref=q,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
+            channel=channel,
         ),
     )
     ctx = {
@@ -57,6 +59,8 @@ def list_cases(
         "q": q,
         "states": STATE_LABELS,
         "kinds": cases.CASE_KINDS,
+        "channel": channel,
+        "channels": cases.CHANNELS,
         "page": page,
         "has_next": page * PAGE_SIZE < result.total,
     }
@@ -84,7 +88,10 @@ def _detail(
 
 @router.get("/{case_no}")
 def case_detail(
-    request: Request, case_no: CaseNoPath, done: str = "", session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    case_no: CaseNoPath,
+    done: str = "",
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     return _detail(request, session, case_no, flash=FLASH.get(done, ""))
 

@@ -52,7 +52,8 @@ def _unit_no(uow: UnitOfWork, session: Session) -> str:
     return unit.unit_account_no
 
 
-def _login_page(request: Request, *, error: AnjuError | None = None, **context: Any) -> Response:
+def login_page_reply(request: Request, *, error: AnjuError | None = None, **context: Any) -> Response:
+    """The halls' login page (the developer hall's too: web/hall_developer.py)."""
     ctx: dict[str, Any] = {"error": error_payload(error.code, error.details) if error else None, "login": ""}
     ctx.update(context)
     return render_hall(request, "login.html", ctx, status_code=error.http_status if error else 200)
@@ -60,7 +61,9 @@ def _login_page(request: Request, *, error: AnjuError | None = None, **context: 
 
 @router.get("/login", dependencies=[public()])
 def login_page(request: Request, notice: str = "", as_: Annotated[str, Query(alias="as")] = "") -> Response:
-    return _login_page(request, notice=NOTICES.get(notice, ""), person=as_ == "person")
+    return login_page_reply(
+        request, notice=NOTICES.get(notice, ""), person=as_ == "person", developer=as_ == "developer"
+    )
 
 
 @router.post("/login", dependencies=[public()])
@@ -72,8 +75,8 @@ def login_submit(
     try:
         step = begin_hall_login(request, login.strip(), password)
     except AnjuError as exc:
-        return _login_page(request, error=exc, login=login.strip()[:40])
-    return _login_page(request, challenge=step.challenge, phone_masked=step.phone_masked)
+        return login_page_reply(request, error=exc, login=login.strip()[:40])
+    return login_page_reply(request, challenge=step.challenge, phone_masked=step.phone_masked)
 
 
 @router.post("/login/verify", dependencies=[public()])
@@ -88,7 +91,7 @@ def verify_submit(
     except AnjuError as exc:
         # A wrong code may be tried again with the same challenge; a void one starts over.
         again = exc.code == "sms_code_invalid"
-        return _login_page(
+        return login_page_reply(
             request, error=exc, challenge=challenge if again else None, phone_masked=phone_masked[:20]
         )
     return _logged_in(request, outcome)
@@ -98,6 +101,8 @@ def _logged_in(request: Request, outcome: HallLoginOutcome) -> Response:
     assert outcome.token is not None
     assert outcome.actor is not None
     home = "/hall/me" if outcome.actor.member_id is not None else "/hall"
+    if outcome.actor.developer_id is not None:
+        home = "/hall/developer"
     target = "/hall/password?required=1" if outcome.must_change_password else home
     response = RedirectResponse(target, status_code=303)
     set_hall_cookie(request, response, outcome.token)
@@ -113,8 +118,8 @@ def person_login_submit(
     try:
         step = begin_hall_login(request, resident_id.strip(), password, kind=PERSON_KIND)
     except AnjuError as exc:
-        return _login_page(request, error=exc, person=True)
-    return _login_page(request, challenge=step.challenge, phone_masked=step.phone_masked, person=True)
+        return login_page_reply(request, error=exc, person=True)
+    return login_page_reply(request, challenge=step.challenge, phone_masked=step.phone_masked, person=True)
 
 
 def _register_page(request: Request, *, error: AnjuError | None = None, **context: Any) -> Response:

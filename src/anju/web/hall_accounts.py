@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
@@ -22,36 +23,45 @@ router = APIRouter(prefix="/units")
 UnitNo = Annotated[str, Path(min_length=1, max_length=20)]
 
 
-def _page(
-    request: Request,
-    session: Session,
-    unit_account_no: str,
-    *,
-    new: NewHallAccount | None = None,
-    reset: bool = False,
-    error: AnjuError | None = None,
-) -> Response:
+def _page(request: Request, session: Session, unit_account_no: str, **outcome: Any) -> Response:
     def body(uow: UnitOfWork) -> dict[str, Any]:
         return {
             "unit": units.get_unit(uow, session.actor, unit_account_no),
             "account": hall_auth.unit_account(uow, session.actor, unit_account_no),
         }
 
+    return account_page(
+        request, "collection/hall_account.html", body, session.actor.has(P.HALL_ACCOUNTS_MANAGE), **outcome
+    )
+
+
+def account_page(
+    request: Request,
+    template: str,
+    body: Callable[[UnitOfWork], dict[str, Any]],
+    can_manage: bool,
+    *,
+    new: NewHallAccount | None = None,
+    reset: bool = False,
+    error: AnjuError | None = None,
+) -> Response:
+    """The counter's page of a hall account (any kind): what `body` reads, and the outcome of
+    the last command — the one-time password of an opening or reset, or the refusal."""
     ctx = read(container_of(request).uow, body)
     ctx.update(
         new=new,
         reset=reset,
         error=error_payload(error.code, error.details) if error else None,
-        can_manage=session.actor.has(P.HALL_ACCOUNTS_MANAGE),
+        can_manage=can_manage,
     )
-    return render(
-        request, "collection/hall_account.html", ctx, status_code=error.http_status if error else 200
-    )
+    return render(request, template, ctx, status_code=error.http_status if error else 200)
 
 
 @router.get("/{unit_account_no}/hall-account")
 def hall_account_page(
-    request: Request, unit_account_no: UnitNo, session: Session = requires(P.COLLECTION_VIEW)
+    request: Request,
+    unit_account_no: UnitNo,
+    session: Session = requires(P.COLLECTION_VIEW, personal_data=True),
 ) -> Response:
     return _page(request, session, unit_account_no)
 
@@ -65,33 +75,59 @@ def hall_account_submit(
     session: Session = requires(P.HALL_ACCOUNTS_MANAGE),
 ) -> Response:
     """Open the account, or (when it exists) hand it to a new operator with a new password."""
+    actor = session.actor
+    return open_or_reset(
+        request,
+        exists=lambda uow: hall_auth.unit_account(uow, actor, unit_account_no) is not None,
+        open_=lambda uow: hall_auth.open_unit_account(
+            uow, actor, unit_account_no, handler_name=handler_name, phone=phone
+        ),
+        reset=lambda uow: hall_auth.reset_unit_account(
+            uow, actor, unit_account_no, handler_name=handler_name, phone=phone
+        ),
+        page=lambda **kw: _page(request, session, unit_account_no, **kw),
+    )
+
+
+def open_or_reset(
+    request: Request,
+    *,
+    exists: Callable[[UnitOfWork], bool],
+    open_: Callable[[UnitOfWork], NewHallAccount],
+    reset: Callable[[UnitOfWork], NewHallAccount],
+    page: Callable[..., Response],
+) -> Response:
+    """The counter's one form for any hall account: open it, or reset it when it exists; the
+    page again with the one-time password (rendered in this reply only, never in a URL)."""
 
     def body(uow: UnitOfWork) -> tuple[NewHallAccount, bool]:
-        if hall_auth.unit_account(uow, session.actor, unit_account_no) is None:
-            return hall_auth.open_unit_account(
-                uow, session.actor, unit_account_no, handler_name=handler_name, phone=phone
-            ), False
-        return hall_auth.reset_unit_account(
-            uow, session.actor, unit_account_no, handler_name=handler_name, phone=phone
-        ), True
+        return (reset(uow), True) if exists(uow) else (open_(uow), False)
 
     try:
-        new, reset = run(container_of(request).uow, body)
+        new, was_reset = run(container_of(request).uow, body)
     except AnjuError as exc:
-        return _page(request, session, unit_account_no, error=exc)
-    # The one-time password is rendered in this reply only (never in a URL, never stored).
-    return _page(request, session, unit_account_no, new=new, reset=reset)
+        return page(error=exc)
+    return page(new=new, reset=was_reset)
+
+
+def disable_then(
+    request: Request, disable: Callable[[UnitOfWork], object], page: Callable[..., Response], back: str
+) -> Response:
+    """停用 from the counter's page: back to the page, or the page with the refusal."""
+    try:
+        run(container_of(request).uow, disable)
+    except AnjuError as exc:
+        return page(error=exc)
+    return RedirectResponse(back, status_code=303)
 
 
 @router.post("/{unit_account_no}/hall-account/disable")
 def hall_account_disable(
     request: Request, unit_account_no: UnitNo, session: Session = requires(P.HALL_ACCOUNTS_MANAGE)
 ) -> Response:
-    try:
-        run(
-            container_of(request).uow,
-            lambda uow: hall_auth.disable_unit_account(uow, session.actor, unit_account_no),
-        )
-    except AnjuError as exc:
-        return _page(request, session, unit_account_no, error=exc)
-    return RedirectResponse(f"/units/{unit_account_no}/hall-account", status_code=303)
+    return disable_then(
+        request,
+        lambda uow: hall_auth.disable_unit_account(uow, session.actor, unit_account_no),
+        lambda **kw: _page(request, session, unit_account_no, **kw),
+        f"/units/{unit_account_no}/hall-account",
+    )

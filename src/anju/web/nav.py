@@ -39,7 +39,7 @@ NAV: tuple[NavSection, ...] = (
         (
             NavItem("科目表", "/ledger/chart", P.LEDGER_VIEW),
             NavItem("凭证", "/ledger/vouchers", P.LEDGER_VIEW),
-            NavItem("手工凭证", "/ledger/vouchers/new", P.LEDGER_POST_MANUAL),
+            NavItem("手工凭证", "/accounting/vouchers/new", P.LEDGER_POST_MANUAL),
             NavItem("试算平衡", "/ledger/trial-balance", P.LEDGER_VIEW),
             # accounting (issue 9)
             NavItem("制单与复核", "/accounting/vouchers", P.LEDGER_VIEW),
@@ -59,6 +59,7 @@ NAV: tuple[NavSection, ...] = (
             NavItem("个人账户设立", "/members/new", P.COLLECTION_MANAGE),
             NavItem("账户合并", "/members/merge", P.COLLECTION_MANAGE),
             NavItem("办件", "/cases", P.COLLECTION_VIEW),
+            NavItem("网厅申请", "/hall-requests", P.COLLECTION_VIEW),  # unit web hall requests (issue 10)
             NavItem("汇缴", "/remittance", P.COLLECTION_VIEW),
             NavItem("柜面收款", "/remittance/payments/new", P.COLLECTION_MANAGE),
             NavItem("欠缴与催缴", "/remittance/arrears", P.COLLECTION_VIEW),

@@ -53,6 +53,7 @@ class HallAccountOut(ReplyModel):
     created_at: datetime
     created_by: str
     last_login_at: datetime | None
+    developer_code: str = Field(default="", description="开发商编号（开发商网厅账户）")
 
     @classmethod
     def of(cls, v: Any) -> HallAccountOut:
@@ -67,6 +68,7 @@ class HallAccountOut(ReplyModel):
             created_at=v.created_at,
             created_by=v.created_by,
             last_login_at=v.last_login_at,
+            developer_code=v.developer_code,
         )
 
 

@@ -10,6 +10,7 @@ from anju.adapters.db.repositories import (  # noqa: F401
     dashboard,
     documents,
     hall,
+    hall_requests,  # unit web hall requests (网厅申请, issue 10)
     interest,
     ledger,
     loans,  # housing loans (个人住房贷款)

@@ -739,7 +739,12 @@ class SqlCaseRepository:
         ]
 
     def _filters(
-        self, branch_id: int | None, state: str | None, kind: str | None, subject_ref: str | None
+        self,
+        branch_id: int | None,
+        state: str | None,
+        kind: str | None,
+        subject_ref: str | None,
+        channel: str | None = None,
     ) -> list[ColumnElement[bool]]:
         t = service_case
         filters: list[ColumnElement[bool]] = []
@@ -750,6 +755,8 @@ class SqlCaseRepository:
             filters.append(t.c.state == state)
         if kind:
             filters.append(t.c.kind == kind)
+        if channel:
+            filters.append(t.c.channel == channel)
         if subject_ref:
             filters.append(or_(t.c.subject_ref == subject_ref, t.c.case_no == subject_ref))
         return filters
@@ -763,11 +770,12 @@ class SqlCaseRepository:
         subject_ref: str | None,
         limit: int,
         offset: int,
+        channel: str | None = None,
     ) -> list[CaseRecord]:
         t = service_case
         stmt = (
             select(t)
-            .where(*self._filters(branch_id, state, kind, subject_ref))
+            .where(*self._filters(branch_id, state, kind, subject_ref, channel))
             .order_by(t.c.id.desc())
             .limit(limit)
             .offset(offset)
@@ -775,12 +783,18 @@ class SqlCaseRepository:
         return [_case(row) for row in self._conn.execute(stmt)]
 
     def count(
-        self, *, branch_id: int | None, state: str | None, kind: str | None, subject_ref: str | None
+        self,
+        *,
+        branch_id: int | None,
+        state: str | None,
+        kind: str | None,
+        subject_ref: str | None,
+        channel: str | None = None,
     ) -> int:
         stmt = (
             select(func.count())
             .select_from(service_case)
-            .where(*self._filters(branch_id, state, kind, subject_ref))
+            .where(*self._filters(branch_id, state, kind, subject_ref, channel))
         )
         return int(self._conn.execute(stmt).scalar_one())
 

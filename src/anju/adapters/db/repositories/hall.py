@@ -9,14 +9,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from anju.adapters.db.repositories.common import insert_on_unique
 from anju.adapters.db.repositories.security import as_utc, as_utc_or_none
 from anju.adapters.db.tables.hall import hall_account, hall_challenge, hall_session, sms_message
+from anju.adapters.db.tables.loans import loan, loan_building, loan_project
 from anju.adapters.db.unit_of_work import Deps, register
-from anju.services.hall_ports import HallAccountRecord, HallChallengeRecord, HallSessionRecord, SmsRecord
+from anju.money import Money
+from anju.services.hall_ports import (
+    DeveloperApplicationRecord,
+    HallAccountRecord,
+    HallChallengeRecord,
+    HallSessionRecord,
+    SmsRecord,
+)
 
 
 def _account(row: Row[Any]) -> HallAccountRecord:
@@ -26,6 +34,7 @@ def _account(row: Row[Any]) -> HallAccountRecord:
         login=row.login,
         unit_id=None if row.unit_id is None else int(row.unit_id),
         member_id=None if row.member_id is None else int(row.member_id),
+        developer_id=None if row.developer_id is None else int(row.developer_id),
         display_name=row.display_name,
         phone_enc=bytes(row.phone_enc),
         password_hash=row.password_hash,
@@ -64,6 +73,7 @@ class SqlHallRepository:
         login: str,
         unit_id: int | None,
         member_id: int | None = None,
+        developer_id: int | None = None,
         display_name: str,
         phone_enc: bytes,
         phone_index: str,
@@ -76,6 +86,7 @@ class SqlHallRepository:
             "login": login,
             "unit_id": unit_id,
             "member_id": member_id,
+            "developer_id": developer_id,
             "display_name": display_name,
             "phone_enc": phone_enc,
             "phone_index": phone_index,
@@ -118,6 +129,50 @@ class SqlHallRepository:
             select(hall_account).where(hall_account.c.unit_id == unit_id).order_by(hall_account.c.id)
         )
         return [_account(r) for r in rows]
+
+    def applications_of_developer(
+        self, developer_id: int, *, project_id: int | None, limit: int, offset: int
+    ) -> tuple[list[DeveloperApplicationRecord], int]:
+        where = [loan_project.c.developer_id == developer_id]
+        if project_id is not None:
+            where.append(loan.c.project_id == project_id)
+        joined = loan.join(loan_project, loan_project.c.id == loan.c.project_id).outerjoin(
+            loan_building, loan_building.c.id == loan.c.building_id
+        )
+        total = self._conn.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
+        rows = self._conn.execute(
+            select(
+                loan.c.loan_no,
+                loan.c.state,
+                loan.c.project_id,
+                loan_project.c.name.label("project_name"),
+                loan_building.c.name.label("building_name"),
+                loan.c.borrower_account_no,
+                loan.c.amount_fen,
+                loan.c.term_months,
+                loan.c.created_at,
+            )
+            .select_from(joined)
+            .where(*where)
+            .order_by(loan.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        items = [
+            DeveloperApplicationRecord(
+                loan_no=r.loan_no,
+                state=r.state,
+                project_id=int(r.project_id),
+                project_name=r.project_name,
+                building_name=r.building_name,
+                borrower_account_no=r.borrower_account_no,
+                amount=Money(int(r.amount_fen)),
+                term_months=int(r.term_months),
+                created_at=as_utc(r.created_at),
+            )
+            for r in rows
+        ]
+        return items, int(total)
 
     # --- SMS login challenges ------------------------------------------------------------------------
 

@@ -25,12 +25,17 @@ hall_account = Table(
     "hall_account",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False, comment="unit | person"),
+    Column("kind", String(16), nullable=False, comment="unit | person | developer"),
     Column(
-        "login", String(80), nullable=False, unique=True, comment="unit:<单位账号> | person:<ID blind index>"
+        "login",
+        String(80),
+        nullable=False,
+        unique=True,
+        comment="unit:<单位账号> | person:<ID blind index> | developer:<统一社会信用代码>",
     ),
     Column("unit_id", BigId, ForeignKey("unit.id"), nullable=True, index=True),
     Column("member_id", BigId, ForeignKey("member.id"), nullable=True, index=True),
+    Column("developer_id", BigId, ForeignKey("loan_developer.id"), nullable=True, index=True),
     Column("display_name", String(100), nullable=False, comment="经办人姓名"),
     Column("phone_enc", LargeBinary, nullable=False, comment="SM4-GCM, context hall_phone:<login>"),
     Column("phone_index", String(64), nullable=False, index=True, comment="HMAC-SM3 blind index"),
@@ -42,12 +47,13 @@ hall_account = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("last_login_at", DateTime(timezone=True), nullable=True),
-    CheckConstraint("kind IN ('unit', 'person')", name="kind"),
+    CheckConstraint("kind IN ('unit', 'person', 'developer')", name="kind"),
     # pending: a depositor registering online, until the SMS code proves the phone.
     CheckConstraint("status IN ('pending', 'active', 'disabled')", name="status"),
     CheckConstraint("failed_logins >= 0", name="failed_logins"),
     CheckConstraint("kind <> 'unit' OR unit_id IS NOT NULL", name="unit_scope"),
     CheckConstraint("kind <> 'person' OR member_id IS NOT NULL", name="member_scope"),
+    CheckConstraint("kind <> 'developer' OR developer_id IS NOT NULL", name="developer_scope"),
     comment="Online-hall accounts (网厅账户)",
 )
 
