@@ -37,6 +37,21 @@ def hall_login(client: Any, container: Container, unit_no: str, password: str) -
     return reply.json()
 
 
+def _pi_views(container: Container) -> list[tuple[str, str, str]]:
+    """(actor, object, result) of every personal_data.view record, oldest first."""
+    from sqlalchemy import select
+
+    from anju.adapters.db.tables.security import audit_log
+
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_log.c.actor, audit_log.c.object_id, audit_log.c.result)
+            .where(audit_log.c.action == "personal_data.view")
+            .order_by(audit_log.c.seq)
+        ).all()
+    return [(r.actor, r.object_id, r.result) for r in rows]
+
+
 def test_a_unit_opened_at_the_counter_uses_its_hall(make_client: Any, seeded: Container) -> None:
     clerk = make_client("clerk01")
     unit = register(clerk, 1)["unit_account_no"]
@@ -83,6 +98,13 @@ def test_a_unit_opened_at_the_counter_uses_its_hall(make_client: Any, seeded: Co
     too_old = hall.get(f"/api/v1/hall/unit/members/{mine}/statement", params={"start": "2022-01-01"})
     assert too_old.status_code == 422
     assert too_old.json()["message"] == "查询期间最长 3 年"
+
+    # Each view of an employee's data in the hall is in the PI access log (G1), by the hall login.
+    viewed = _pi_views(seeded)
+    for path in (f"/api/v1/hall/unit/members/{mine}", f"/api/v1/hall/unit/members/{mine}/certificate"):
+        assert ("success", f"GET {path}") in {(result, obj) for _, obj, result in viewed}, path
+    assert {actor for actor, obj, _ in viewed if "/hall/" in obj} == {f"hall:unit:{unit}"}
+    assert ("failure", f"GET /api/v1/hall/unit/members/{theirs}") in {(r, o) for _, o, r in viewed}
 
     # Realms never mix: the hall session opens no staff route, the staff session no hall route.
     assert hall.get(f"/api/v1/units/{unit}").status_code == 401

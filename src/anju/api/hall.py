@@ -121,7 +121,7 @@ def own_members(
     status: Status = None,
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = hall_requires(P.HALL_UNIT),
+    session: Session = hall_requires(P.HALL_UNIT, personal_data=True),
 ) -> UnitMembersOut:
     page = read(
         container_of(request).uow,
@@ -134,7 +134,7 @@ def own_members(
 
 @router.get("/unit/members/{account_no}", response_model=MemberAccountOut, summary="本单位职工账户")
 def own_member(
-    request: Request, account_no: AccountNo, session: Session = hall_requires(P.HALL_UNIT)
+    request: Request, account_no: AccountNo, session: Session = hall_requires(P.HALL_UNIT, personal_data=True)
 ) -> MemberAccountOut:
     view = read(
         container_of(request).uow, lambda uow: members.get_member_account(uow, session.actor, account_no)
@@ -144,7 +144,11 @@ def own_member(
 
 @router.get("/unit/rosters", response_model=RosterListOut, summary="本单位汇缴清册")
 def own_rosters(
-    request: Request, *, limit: Limit = 24, offset: Offset = 0, session: Session = hall_requires(P.HALL_UNIT)
+    request: Request,
+    *,
+    limit: Limit = 24,
+    offset: Offset = 0,
+    session: Session = hall_requires(P.HALL_UNIT, personal_data=True),
 ) -> RosterListOut:
     rosters = read(
         container_of(request).uow,
@@ -165,7 +169,7 @@ def own_rosters(
     summary="职工缴存证明（PDF）",
 )
 def member_certificate(
-    request: Request, account_no: AccountNo, session: Session = hall_requires(P.HALL_UNIT)
+    request: Request, account_no: AccountNo, session: Session = hall_requires(P.HALL_UNIT, personal_data=True)
 ) -> Response:
     container = container_of(request)
     printed = run(
@@ -185,7 +189,7 @@ def member_statement(
     account_no: AccountNo,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
-    session: Session = hall_requires(P.HALL_UNIT),
+    session: Session = hall_requires(P.HALL_UNIT, personal_data=True),
 ) -> Response:
     container = container_of(request)
     printed = run(

@@ -77,7 +77,9 @@ def register_verify(body: PersonRegisterVerifyIn, request: Request) -> Response:
 
 
 @router.get("/me", response_model=MemberAccountOut, summary="我的公积金账户（余额、缴至年月、状态）")
-def my_account(request: Request, session: Session = hall_requires(P.HALL_PERSON)) -> MemberAccountOut:
+def my_account(
+    request: Request, session: Session = hall_requires(P.HALL_PERSON, personal_data=True)
+) -> MemberAccountOut:
     view = read(
         container_of(request).uow,
         lambda uow: members.get_member_account(uow, session.actor, _own_account_no(uow, session)),
@@ -86,7 +88,9 @@ def my_account(request: Request, session: Session = hall_requires(P.HALL_PERSON)
 
 
 @router.get("/me/certificate", response_class=Response, responses=PDF_RESPONSE, summary="我的缴存证明（PDF）")
-def my_certificate(request: Request, session: Session = hall_requires(P.HALL_PERSON)) -> Response:
+def my_certificate(
+    request: Request, session: Session = hall_requires(P.HALL_PERSON, personal_data=True)
+) -> Response:
     container = container_of(request)
     printed = run(
         container.uow,
@@ -102,7 +106,7 @@ def my_statement(
     request: Request,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
-    session: Session = hall_requires(P.HALL_PERSON),
+    session: Session = hall_requires(P.HALL_PERSON, personal_data=True),
 ) -> Response:
     container = container_of(request)
     printed = run(

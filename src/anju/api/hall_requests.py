@@ -91,7 +91,7 @@ def own_requests(
     *,
     limit: Limit = 50,
     offset: Offset = 0,
-    session: Session = hall_requires(P.HALL_UNIT),
+    session: Session = hall_requires(P.HALL_UNIT, personal_data=True),
 ) -> HallRequestPageOut:
     items, total = read(
         container_of(request).uow,
@@ -102,7 +102,7 @@ def own_requests(
 
 @router.get("/hall/requests/{case_no}", response_model=HallRequestOut, summary="网厅：一项申请的办理状态")
 def own_request(
-    request: Request, case_no: CaseNoPath, session: Session = hall_requires(P.HALL_UNIT)
+    request: Request, case_no: CaseNoPath, session: Session = hall_requires(P.HALL_UNIT, personal_data=True)
 ) -> HallRequestOut:
     return HallRequestOut.of(
         read(container_of(request).uow, lambda uow: hall_requests.own_request(uow, session.actor, case_no))

@@ -215,7 +215,9 @@ def home(request: Request, session: Session = hall_requires(P.HALL_UNIT)) -> Res
 
 
 @router.get("/members")
-def member_list(request: Request, offset: int = 0, session: Session = hall_requires(P.HALL_UNIT)) -> Response:
+def member_list(
+    request: Request, offset: int = 0, session: Session = hall_requires(P.HALL_UNIT, personal_data=True)
+) -> Response:
     start = max(0, min(offset, 10_000_000))
     page = read(
         container_of(request).uow,
@@ -226,7 +228,7 @@ def member_list(request: Request, offset: int = 0, session: Session = hall_requi
 
 @router.get("/members/{account_no}")
 def member_detail(
-    request: Request, account_no: str, session: Session = hall_requires(P.HALL_UNIT)
+    request: Request, account_no: str, session: Session = hall_requires(P.HALL_UNIT, personal_data=True)
 ) -> Response:
     account = read(
         container_of(request).uow, lambda uow: members.get_member_account(uow, session.actor, account_no[:30])
@@ -235,7 +237,9 @@ def member_detail(
 
 
 @router.get("/rosters")
-def roster_list(request: Request, session: Session = hall_requires(P.HALL_UNIT)) -> Response:
+def roster_list(
+    request: Request, session: Session = hall_requires(P.HALL_UNIT, personal_data=True)
+) -> Response:
     rosters = read(
         container_of(request).uow,
         lambda uow: remittance.list_rosters(uow, session.actor, _unit_no(uow, session), limit=36),
@@ -254,7 +258,9 @@ def _own_account_no(uow: UnitOfWork, session: Session) -> str:
 
 
 @router.get("/me")
-def my_account(request: Request, session: Session = hall_requires(P.HALL_PERSON)) -> Response:
+def my_account(
+    request: Request, session: Session = hall_requires(P.HALL_PERSON, personal_data=True)
+) -> Response:
     account = read(
         container_of(request).uow,
         lambda uow: members.get_member_account(uow, session.actor, _own_account_no(uow, session)),
@@ -263,7 +269,9 @@ def my_account(request: Request, session: Session = hall_requires(P.HALL_PERSON)
 
 
 @router.get("/me/certificate.pdf")
-def my_certificate(request: Request, session: Session = hall_requires(P.HALL_PERSON)) -> Response:
+def my_certificate(
+    request: Request, session: Session = hall_requires(P.HALL_PERSON, personal_data=True)
+) -> Response:
     container = container_of(request)
     printed = run(
         container.uow,
@@ -273,7 +281,9 @@ def my_certificate(request: Request, session: Session = hall_requires(P.HALL_PER
 
 
 @router.get("/me/statement.pdf")
-def my_statement(request: Request, session: Session = hall_requires(P.HALL_PERSON)) -> Response:
+def my_statement(
+    request: Request, session: Session = hall_requires(P.HALL_PERSON, personal_data=True)
+) -> Response:
     container = container_of(request)
     printed = run(
         container.uow,

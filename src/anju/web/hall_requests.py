@@ -71,7 +71,7 @@ def hall_request_page(
     request: Request,
     type_: Annotated[str, Query(alias="type", max_length=20)] = "open",
     submitted: Annotated[str, Query(max_length=24)] = "",
-    session: Session = hall_requires(P.HALL_UNIT),
+    session: Session = hall_requires(P.HALL_UNIT, personal_data=True),
 ) -> Response:
     return _hall_page(request, session, kind=type_, submitted=submitted)
 
