@@ -74,6 +74,21 @@ def test_audit_verify_and_check_ledger_pass(home: Path) -> None:
     assert "账务检查通过" in ledger.stdout
 
 
+def test_a_signed_audit_anchor_is_written_and_checked(home: Path, tmp_path: Path) -> None:
+    anchors = tmp_path / "anchors"
+    made = _anju(home, "audit", "anchor", "--dir", str(anchors))
+    assert made.returncode == 0, made.stdout + made.stderr
+    (file,) = anchors.glob("anchor-*.json")
+    assert '"signature"' in file.read_text(encoding="utf-8")
+    checked = _anju(home, "audit", "verify", "--anchors", str(anchors))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "1 个签名锚点均与审计日志一致" in checked.stdout
+    file.write_text(file.read_text(encoding="utf-8").replace('"seq": ', '"seq": 1'), encoding="utf-8")
+    refused = _anju(home, "audit", "verify", "--anchors", str(anchors))
+    assert refused.returncode == 2
+    assert "锚点签名无效" in refused.stdout
+
+
 def test_demo_totp_prints_six_digits(home: Path) -> None:
     result = _anju(home, "demo-totp", "clerk")
     assert result.returncode == 0, result.stderr

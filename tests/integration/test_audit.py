@@ -262,3 +262,56 @@ def test_an_invalid_result_is_refused(container: Container) -> None:
     with pytest.raises(ValueError, match="audit result"):
         do(container, lambda uow: uow.audit.append(AuditEvent("x", "y", "z", result="maybe")))
     assert do(container, lambda uow: uow.audit.count()) == 0
+
+
+# --- G2: the signed anchor kept off-system catches a truncation the chain alone cannot ----------
+
+
+def _cut_tail_and_rewind_head(container: Container, keep: int) -> None:
+    """A DBA with the triggers off deletes the newest rows and rewinds the head to the last kept one:
+    what is left is a shorter chain that verifies on its own."""
+    with triggers_off(container) as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("DROP TRIGGER trg_audit_chain_head_forward")
+        else:
+            conn.exec_driver_sql("ALTER TABLE audit_chain_head DISABLE TRIGGER USER")
+        kept = conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == keep)).scalar_one()
+        conn.execute(audit_log.delete().where(audit_log.c.seq > keep))
+        conn.execute(audit_chain_head.update().values(last_seq=keep, last_hash=kept))
+
+
+def test_a_signed_anchor_catches_a_truncated_tail_with_a_rewound_head(container: Container) -> None:
+    from anju.services.audit import AuditAnchor, check_anchor, make_anchor
+
+    append(container, 5)
+    anchor = do(container, lambda uow: make_anchor(uow, Actor.system("audit")))
+    assert anchor.seq == 5
+    kept_on_paper = AuditAnchor.from_json(anchor.to_json())  # what the operator copied off-system
+    assert do(container, lambda uow: check_anchor(uow, kept_on_paper)).ok
+    append(container, 2)  # the log goes on: the anchor still holds
+    assert do(container, lambda uow: check_anchor(uow, kept_on_paper)).ok
+
+    _cut_tail_and_rewind_head(container, keep=3)
+    assert verdict(container)[0] is True  # the chain alone cannot see it
+    assert do(container, lambda uow: check_anchor(uow, kept_on_paper)).reason == "truncated"
+
+
+def test_a_forged_or_foreign_anchor_is_refused(container: Container) -> None:
+    from dataclasses import replace
+
+    from anju.services.audit import check_anchor, make_anchor
+
+    append(container, 3)
+    anchor = do(container, lambda uow: make_anchor(uow, Actor.system("audit")))
+    forged = replace(anchor, seq=1)  # claims less than was signed
+    assert do(container, lambda uow: check_anchor(uow, forged)).reason == "anchor_signature_invalid"
+    other_private, other_public = container.crypto.sm2_generate_keypair()
+    foreign = replace(
+        anchor,
+        public_key=other_public,
+        signature=container.crypto.sm2_sign(other_private, anchor.signed_text()),
+    )
+    assert do(container, lambda uow: check_anchor(uow, foreign)).reason == "anchor_foreign_key"
+    with triggers_off(container) as conn:  # the anchored row rewritten in place
+        conn.execute(audit_log.update().where(audit_log.c.seq == 3).values(hash="ab" * 32))
+    assert do(container, lambda uow: check_anchor(uow, anchor)).reason == "rewritten"

@@ -9,6 +9,8 @@ prints `seed=` and replays with SEED=<n>):
   L6      test_ledger_model.py      failure injected before each SQL statement of a multi-leg posting
   C2, C3  test_concurrency.py       Jepsen bank test (snapshot totals); cyclic/opposing transfers
   I5, R1  test_crash_restart.py     kill -9 `anju serve` under load; crash just before/after commit
+  R1      test_postgres_crash.py    kill -9 every process of a private PostgreSQL cluster under load;
+                                    acknowledged postings survive exactly once after crash recovery
   F1      test_api_fuzz.py          Schemathesis over the OpenAPI spec, every operation and role
   F2      test_validation.py        service-layer validation of IDs, phones, cards, amounts, dates
   F3      test_injection.py         payloads in every query/path parameter; string-built SQL gate
@@ -34,6 +36,7 @@ tests/unit/test_money.py, test_api_money.py, architecture/test_no_float.py; C1 (
 C4 (loans) in their features' tests; I1, I3, I4 tests/e2e/test_api_idempotency.py; I6–I8
 tests/integration/test_bank_*.py; A1 tests/e2e/test_api_authz_matrix.py,
 architecture/test_routes.py; A5, A6 tests/e2e/test_api_auth.py, integration/test_auth.py; G2
-integration/test_audit.py; K1, K2 tests/unit/test_crypto.py; R4 integration/test_interest.py,
+integration/test_audit.py (with the SM2-signed anchor: anchor tests there and in
+e2e/test_cli.py); K1, K2 tests/unit/test_crypto.py; R4 integration/test_interest.py,
 test_batch_runner.py. R3 is here (test_durability.py): no test of it was found elsewhere.
 """

@@ -241,19 +241,73 @@ def _deliver_sms(container: Container) -> None:
         pass
 
 
+ANCHOR_DIR_HELP = "锚点目录（默认 $ANJU_HOME/audit-anchors；应定期复制到本系统以外保存）"
+ANCHOR_REASONS = {
+    "anchor_foreign_key": "锚点不是本中心密钥签发的",
+    "anchor_signature_invalid": "锚点签名无效（锚点文件被改动）",
+    "truncated": "审计日志在锚点之后被截断",
+    "rewritten": "锚点所记的审计记录已被改写",
+}
+
+
+def _anchor_dir(container: Container, given: Path | None) -> Path:
+    return given if given is not None else container.settings.home / "audit-anchors"
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Verify the HMAC-SM3 chain of the audit log; report the first broken link."""
+def audit_verify(
+    anchors: Annotated[Path | None, typer.Option("--anchors", help=ANCHOR_DIR_HELP)] = None,
+) -> None:
+    """Verify the HMAC-SM3 chain of the audit log, and every signed anchor against it."""
     from anju.services import audit
     from anju.services.runner import read
 
     container = _container()
     verdict = _guard(lambda: read(container.uow, audit.verify_audit_chain))
-    if verdict.ok:
-        console.print(f"[green]审计日志链完整：已校验 {verdict.checked} 条记录[/green]")
-        return
-    console.print(f"[red]审计日志链断裂：第 {verdict.first_broken_seq} 条记录（{verdict.reason}）[/red]")
-    raise typer.Exit(2)
+    if not verdict.ok:
+        console.print(f"[red]审计日志链断裂：第 {verdict.first_broken_seq} 条记录（{verdict.reason}）[/red]")
+        raise typer.Exit(2)
+    console.print(f"[green]审计日志链完整：已校验 {verdict.checked} 条记录[/green]")
+    folder = _anchor_dir(container, anchors)
+    files = sorted(folder.glob("anchor-*.json")) if folder.is_dir() else []
+    broken = 0
+    parsed: list[tuple[str, audit.AuditAnchor]] = []
+    for file in files:
+        try:
+            parsed.append((file.name, audit.AuditAnchor.from_json(file.read_text(encoding="utf-8"))))
+        except (ValueError, KeyError):
+            console.print(f"[red]{file.name}：不是审计锚点文件[/red]")
+            broken += 1
+    verdicts = _guard(
+        lambda: read(container.uow, lambda uow: [audit.check_anchor(uow, a) for _, a in parsed])
+    )
+    for (name, anchor), found in zip(parsed, verdicts, strict=True):
+        if not found.ok:
+            console.print(f"[red]{name}：第 {anchor.seq} 条，{ANCHOR_REASONS[found.reason or '']}[/red]")
+            broken += 1
+    if broken:
+        raise typer.Exit(2)
+    if files:
+        console.print(f"[green]{len(files)} 个签名锚点均与审计日志一致[/green]")
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    directory: Annotated[Path | None, typer.Option("--dir", help=ANCHOR_DIR_HELP)] = None,
+) -> None:
+    """Sign the audit chain's head with SM2 and write the anchor file (run daily, copy off-system)."""
+    from anju.domain.security import Actor
+    from anju.services import audit
+    from anju.services.runner import run
+
+    container = _container()
+    anchor = _guard(lambda: run(container.uow, lambda uow: audit.make_anchor(uow, Actor.system("audit"))))
+    folder = _anchor_dir(container, directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = anchor.issued_at[:19].replace(":", "").replace("-", "")
+    target = folder / f"anchor-{stamp}-{anchor.seq:012d}.json"
+    target.write_text(anchor.to_json() + "\n", encoding="utf-8")
+    console.print(f"审计锚点：第 {anchor.seq} 条记录，已签名写入 {target}（请复制到本系统以外保存）")
 
 
 @app.command("check-ledger")

@@ -322,6 +322,10 @@ class CryptoProvider(Protocol):
         """(private key hex, public key hex "04" + x + y)."""
         ...
 
+    def derived_sm2_keypair(self, purpose: str) -> tuple[str, str]:
+        """A key pair derived from the master key for one purpose (the audit anchor)."""
+        ...
+
     def sm2_sign(self, private_hex: str, data: bytes) -> str: ...
 
     def sm2_verify(self, public_hex: str, data: bytes, signature: str) -> bool: ...
@@ -462,6 +466,14 @@ class AuditRepository(Protocol):
 
     def verify_chain(self) -> ChainVerdict:
         """Recompute every link from the first row; reports the first broken seq."""
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the newest row as the chain head records it ((0, genesis) when empty)."""
+        ...
+
+    def link_at(self, seq: int) -> str | None:
+        """The stored hash of row `seq`, or None when there is no such row."""
         ...
 
     def list_entries(

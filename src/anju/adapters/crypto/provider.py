@@ -480,6 +480,14 @@ class SoftwareCryptoProvider:
         private_hex = f"{d:064x}"
         return private_hex, "04" + _sm2_public_of(_SM2, private_hex)
 
+    def derived_sm2_keypair(self, purpose: str) -> tuple[str, str]:
+        """A key pair derived from the master key for `purpose` (HKDF-SM3, ADR 0004): nothing to
+        store, the same on every start and every restored copy, unknowable without the master key
+        (a DBA who rewrites the database cannot re-sign). d = 1 + (HKDF output mod (n - 2))."""
+        seed = int.from_bytes(_hkdf_sm3(self._master, f"sm2:{purpose}".encode(), 40), "big")
+        private_hex = f"{seed % (_SM2_N - 2) + 1:064x}"
+        return private_hex, "04" + _sm2_public_of(_SM2, private_hex)
+
     def sm2_sign(self, private_hex: str, data: bytes) -> str:
         """SM2 signature (r || s, 128 hex) over SM3(Z_A || data) with the default signer id."""
         private_hex = private_hex.strip().lower()

@@ -106,13 +106,7 @@ class SqlAuditRepository:
 
     def verify_chain(self) -> ChainVerdict:
         """Walk the chain up to the head as read first (rows appended meanwhile are not judged)."""
-        head = self._conn.execute(
-            select(audit_chain_head.c.last_seq, audit_chain_head.c.last_hash).where(
-                audit_chain_head.c.id == 1
-            )
-        ).first()
-        head_seq = 0 if head is None else int(head.last_seq)
-        head_hash = AUDIT_GENESIS_HASH if head is None else str(head.last_hash)
+        head_seq, head_hash = self.head()
         t = audit_log
         prev_hash, checked, expected = AUDIT_GENESIS_HASH, 0, 1
         while expected <= head_seq:
@@ -156,6 +150,18 @@ class SqlAuditRepository:
         if prev_hash != head_hash:
             return ChainVerdict(ok=False, checked=checked, first_broken_seq=head_seq, reason="head_mismatch")
         return ChainVerdict(ok=True, checked=checked)
+
+    def head(self) -> tuple[int, str]:
+        row = self._conn.execute(
+            select(audit_chain_head.c.last_seq, audit_chain_head.c.last_hash).where(
+                audit_chain_head.c.id == 1
+            )
+        ).first()
+        return (0, AUDIT_GENESIS_HASH) if row is None else (int(row.last_seq), str(row.last_hash))
+
+    def link_at(self, seq: int) -> str | None:
+        found = self._conn.execute(select(audit_log.c.hash).where(audit_log.c.seq == seq)).scalar()
+        return None if found is None else str(found)
 
     def list_entries(
         self, *, limit: int, offset: int, action: str | None = None, actor: str | None = None
