@@ -48,10 +48,17 @@ def voucher_no(make_client: Any) -> str:
     return post_reviewed(make_client("finance1"), make_client("finance2"), body)
 
 
-def test_every_route_for_every_role(app: FastAPI, make_client: Any, voucher_no: str) -> None:
+# Which role may call a route is decided in Python from the session's roles, the same on both
+# databases: SQLite walks every operator; PostgreSQL (session look-up, refusal audit, commit per
+# request) walks three roles that between them hold and lack every kind of permission.
+PG_OPERATORS = ("clerk01", "auditor1", "sysadmin")
+
+
+def test_every_route_for_every_role(app: FastAPI, make_client: Any, voucher_no: str, backend: str) -> None:
     table = route_permissions(app)
     checked = 0
-    for username, staff in STAFF.items():
+    operators = STAFF if backend == "sqlite" else {u: STAFF[u] for u in PG_OPERATORS}
+    for username, staff in operators.items():
         client = make_client(username)
         actor = Actor(username=username, roles=frozenset({staff.role}))
         for (method, path), permission in sorted(table.items()):
