@@ -12,6 +12,7 @@ the commit; a retry with the same key then posts once (before) or replays the fi
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,61 +124,99 @@ def send(client: httpx.Client, key: str, fen: int) -> httpx.Response:
     return client.post(MAKE, json=body_for(key, fen), headers={"Idempotency-Key": key})
 
 
+class KeyedLoad:
+    """Four clients sending keyed requests until a crash; what was acknowledged and what was not.
+
+    `send(key, fen)` returns the reply, or None when the connection failed; `lost(reply)` says
+    whether a reply stands for "no acknowledgement" (a 5xx while the database is gone, say); any
+    other reply must be 201, and `number(reply)` is what it created.
+    """
+
+    def __init__(
+        self,
+        send: Callable[[str, int], httpx.Response | None],
+        number: Callable[[httpx.Response], str],
+        *,
+        lost: Callable[[httpx.Response], bool] = lambda _: False,
+    ) -> None:
+        self.send, self.number, self.lost = send, number, lost
+        self.acked: dict[str, tuple[str, int]] = {}  # key -> (number from the first reply, amount)
+        self.unacked: dict[str, int] = {}  # key -> amount: no acknowledgement before the crash
+        self.retried = 0
+        self._lock = threading.Lock()
+
+    def round(self, name: str, pause: float, crash: Callable[[], object]) -> None:
+        """Load, crash after `pause` seconds, wait for the clients to notice."""
+        stop = threading.Event()
+
+        def client(w: int) -> None:
+            i = 0
+            while not stop.is_set():
+                i += 1
+                key, fen = f"{name}-w{w}-{i}-{uuid.uuid4().hex[:6]}", 100 + i
+                reply = self.send(key, fen)
+                if reply is None or self.lost(reply):
+                    with self._lock:
+                        self.unacked[key] = fen
+                    return
+                assert reply.status_code == 201, reply.text
+                with self._lock:
+                    self.acked[key] = (self.number(reply), fen)
+
+        threads = [threading.Thread(target=client, args=(w,), daemon=True) for w in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(pause)
+        crash()
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+
+    def retry_unacknowledged(self, resend: Callable[[str, int], httpx.Response]) -> None:
+        """Every unanswered request again, same key and body: it must succeed now."""
+        self.retried += len(self.unacked)
+        for key, fen in sorted(self.unacked.items()):
+            reply = resend(key, fen)
+            assert reply.status_code == 201, reply.text
+            self.acked[key] = (self.number(reply), fen)
+        self.unacked.clear()
+
+    def assert_replay(self, rng: random.Random) -> None:
+        """A retry of an acknowledged key replays the first reply, never posts again."""
+        some = rng.choice(sorted(self.acked))
+        again = self.send(some, self.acked[some][1])
+        assert again is not None and again.status_code == 201, again and again.text
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        assert self.number(again) == self.acked[some][0]
+
+
+def reply_or_none(send: Callable[[], httpx.Response]) -> httpx.Response | None:
+    try:
+        return send()
+    except httpx.HTTPError:
+        return None
+
+
 def test_kill_9_under_load_loses_no_acknowledged_voucher(container: Container, tmp_path: Path) -> None:
     seed_centre(container)
     rng = seeded_rng("R1 kill -9")
     server = Server(container, tmp_path / "server-home")
     server.start()
     client = login(server)
-    acked: dict[str, tuple[str, int]] = {}  # key -> (voucher number from the reply, amount)
-    unacked: dict[str, int] = {}  # key -> amount: no reply before the kill
-    lock = threading.Lock()
+    load = KeyedLoad(
+        lambda key, fen: reply_or_none(lambda: send(client, key, fen)), lambda reply: reply.json()["number"]
+    )
     kills = soak_size(1, scale=0.25)
-    retried = 0
     try:
         for round_no in range(kills):
-            stop = threading.Event()
-
-            def worker(w: int, stop: threading.Event = stop, round_no: int = round_no) -> None:
-                i = 0
-                while not stop.is_set():
-                    i += 1
-                    key = f"r{round_no}-w{w}-{i}-{uuid.uuid4().hex[:6]}"
-                    fen = 100 + i
-                    try:
-                        reply = send(client, key, fen)
-                    except httpx.HTTPError:
-                        with lock:
-                            unacked[key] = fen
-                        return
-                    assert reply.status_code == 201, reply.text
-                    with lock:
-                        acked[key] = (reply.json()["number"], fen)
-
-            threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(4)]
-            for t in threads:
-                t.start()
-            time.sleep(rng.uniform(0.3, 1.5))
-            server.kill()
-            stop.set()
-            for t in threads:
-                t.join(timeout=30)
+            load.round(f"r{round_no}", rng.uniform(0.3, 1.5), server.kill)
             server.start()  # the session lives in the database: the client stays logged in
-            retried += len(unacked)
-            for key, fen in list(unacked.items()):
-                reply = send(client, key, fen)
-                assert reply.status_code == 201, reply.text
-                acked[key] = (reply.json()["number"], fen)
-                del unacked[key]
-            # A retry of an acknowledged key replays the first reply, never posts again.
-            some = rng.choice(sorted(acked))
-            again = send(client, some, acked[some][1])
-            assert again.status_code == 201, again.text
-            assert again.headers.get("Idempotent-Replayed") == "true"
-            assert again.json()["number"] == acked[some][0]
+            load.retry_unacknowledged(lambda key, fen: send(client, key, fen))
+            load.assert_replay(rng)
     finally:
         server.stop()
         client.close()
+    acked, retried = load.acked, load.retried
 
     print(f"{kills} kills, {len(acked)} vouchers acknowledged, {retried} retried after a kill")
     assert len(acked) > 5 * kills

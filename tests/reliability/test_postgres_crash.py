@@ -18,9 +18,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +34,7 @@ from anju.settings import load_settings
 from tests.conftest import TEST_MASTER_KEY
 from tests.e2e.conftest import seed_centre
 from tests.integration.bank_helpers import ICBC_COLLECTION
-from tests.reliability.test_crash_restart import Server, login
+from tests.reliability.test_crash_restart import KeyedLoad, Server, login, reply_or_none
 from tests.reliability.workload import assert_ledger_ok, soak_size
 from tests.reliability.workload import seeded_random as seeded_rng
 
@@ -163,12 +161,8 @@ def retry_until_posted(client: httpx.Client, key: str, fen: int) -> httpx.Respon
     """The same key and body until the app, reconnected to the recovered database, answers."""
     deadline = time.monotonic() + 60
     while True:
-        try:
-            reply = advise(client, key, fen)
-        except httpx.HTTPError:
-            reply = None
+        reply = reply_or_none(lambda: advise(client, key, fen))
         if reply is not None and reply.status_code < 500:
-            assert reply.status_code == 201, reply.text
             return reply
         assert time.monotonic() < deadline, f"{key}: no reply after the restart ({reply and reply.text})"
         time.sleep(0.2)
@@ -181,54 +175,27 @@ def test_kill_9_postgres_under_load_loses_no_acknowledged_posting(cluster: Clust
     server = Server(container, tmp_path / "server-home")
     server.start()
     client = login(server)
-    acked: dict[str, tuple[str, int]] = {}  # key -> (voucher_no of the first reply, amount)
-    unacked: dict[str, int] = {}
-    lock = threading.Lock()
+    load = KeyedLoad(
+        lambda key, fen: reply_or_none(lambda: advise(client, key, fen)),
+        lambda reply: str(reply.json()["voucher_no"]),
+        lost=lambda reply: reply.status_code >= 500,  # the database went away mid-request
+    )
     kills = soak_size(1, scale=0.1)
-    killed = 0
+    killed: list[int] = []  # processes of the cluster killed, per round
     try:
         for round_no in range(kills):
-            stop = threading.Event()
-
-            def worker(w: int, stop: threading.Event = stop, round_no: int = round_no) -> None:
-                i = 0
-                while not stop.is_set():
-                    i += 1
-                    key = f"{MEMO_TAG}-{round_no}-{w}-{i}-{uuid.uuid4().hex[:6]}"
-                    fen = 100 + i
-                    try:
-                        reply = advise(client, key, fen)
-                    except httpx.HTTPError:
-                        reply = None
-                    if reply is None or reply.status_code >= 500:  # the database went away
-                        with lock:
-                            unacked[key] = fen
-                        return
-                    assert reply.status_code == 201, reply.text
-                    with lock:
-                        acked[key] = (reply.json()["voucher_no"], fen)
-
-            threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(4)]
-            for t in threads:
-                t.start()
-            time.sleep(rng.uniform(0.5, 1.5))
-            killed += cluster.kill_9()
-            for t in threads:
-                t.join(timeout=60)
+            load.round(
+                f"{MEMO_TAG}-{round_no}", rng.uniform(0.5, 1.5), lambda: killed.append(cluster.kill_9())
+            )
             cluster.start()  # crash recovery replays the WAL
-            for key, fen in sorted(unacked.items()):
-                acked[key] = (retry_until_posted(client, key, fen).json()["voucher_no"], fen)
-            unacked.clear()
-            some = rng.choice(sorted(acked))
-            again = advise(client, some, acked[some][1])
-            assert again.status_code == 201, again.text
-            assert again.headers.get("Idempotent-Replayed") == "true"
-            assert again.json()["voucher_no"] == acked[some][0]
+            load.retry_unacknowledged(lambda key, fen: retry_until_posted(client, key, fen))
+            load.assert_replay(rng)
     finally:
         server.stop()
         client.close()
+    acked = load.acked
 
-    print(f"{kills} kills ({killed} PostgreSQL processes), {len(acked)} advices acknowledged")
+    print(f"{kills} kills ({sum(killed)} PostgreSQL processes), {len(acked)} advices acknowledged")
     assert len(acked) > 5 * kills
     with container.engine.connect() as conn:
         rows = conn.execute(
