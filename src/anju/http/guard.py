@@ -44,7 +44,7 @@ from anju.http.context import (
     session_of,
 )
 from anju.http.pi_audit import STATE_KEY as PI_STATE_KEY
-from anju.http.ratelimit import SlidingWindowLimiter, TooManyRequests
+from anju.http.ratelimit import SlidingWindowLimiter
 from anju.services import audit, auth, hall_auth
 from anju.services.ports import UnitOfWork
 from anju.services.runner import read, run
@@ -174,12 +174,7 @@ def make_query_limiter() -> SlidingWindowLimiter:
 def limit_public_query(request: Request) -> None:
     """Count a public computation against its caller's address; refuse past the limit (429)."""
     limiter: SlidingWindowLimiter = request.app.state.query_limiter
-    now = container_of(request).clock.now_utc()
-    ip = client_ip(request)
-    wait = limiter.retry_after(ip, now)
-    if wait is not None:
-        raise TooManyRequests("query_rate_limited", seconds=wait)
-    limiter.hit(ip, now)
+    limiter.take(client_ip(request), container_of(request).clock.now_utc(), code="query_rate_limited")
 
 
 async def current_session(request: Request, *, allow_password_change_due: bool = False) -> Session:

@@ -17,30 +17,26 @@ def make_hall_request_limiter() -> SlidingWindowLimiter:
     return SlidingWindowLimiter(hall_requests.MONEY_REQUESTS_PER_WINDOW, hall_requests.MONEY_REQUEST_WINDOW)
 
 
-def _limit(request: Request, session: Session, request_type: str) -> None:
+def limit(request: Request, session: Session, request_type: str) -> None:
+    """Count a money-moving request against its hall account; refuse and audit past the limit."""
     if request_type not in hall_requests.MONEY_TYPES:
         return
     container = container_of(request)
     limiter: SlidingWindowLimiter = request.app.state.hall_request_limiter
-    key = session.actor.username  # hall:<login>: one window per hall account
-    wait = limiter.retry_after(key, container.clock.now_utc())
-    if wait is not None:
+    try:  # hall:<login>: one window per hall account
+        limiter.take(session.actor.username, container.clock.now_utc(), code="hall_request_rate_limited")
+    except TooManyRequests as refused:
+        wait = int(refused.details["seconds"])
         run(
             container.uow,
             lambda uow: hall_requests.record_rate_limited(uow, session.actor, request_type, wait),
         )
-        raise TooManyRequests("hall_request_rate_limited", seconds=wait)
-    limiter.hit(key, container.clock.now_utc())
+        raise
 
 
 def submit(request: Request, session: Session, submission: HallSubmission) -> HallRequestView:
     """Submit from a page (its own transaction); rate-limited first."""
-    _limit(request, session, submission.request_type)
+    limit(request, session, submission.request_type)
     return run(
         container_of(request).uow, lambda uow: hall_requests.submit_request(uow, session.actor, submission)
     )
-
-
-def limit(request: Request, session: Session, request_type: str) -> None:
-    """The API's check before its idempotent command runs."""
-    _limit(request, session, request_type)

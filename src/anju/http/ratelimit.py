@@ -39,23 +39,39 @@ class SlidingWindowLimiter:
             del self._hits[key]
         return hits
 
+    def _wait(self, key: str, now: datetime) -> int | None:
+        hits = self._recent(key, now)
+        if len(hits) < self.limit:
+            return None
+        return max(1, int((hits[0] + self.window - now).total_seconds()) + 1)
+
     def retry_after(self, key: str, now: datetime) -> int | None:
         """Seconds until `key` may try again, or None if it may try now."""
         with self._lock:
-            hits = self._recent(key, now)
-            if len(hits) < self.limit:
-                return None
-            return max(1, int((hits[0] + self.window - now).total_seconds()) + 1)
+            return self._wait(key, now)
 
-    def check(self, key: str, now: datetime) -> None:
+    def check(self, key: str, now: datetime, *, code: str = "login_rate_limited") -> None:
+        """Refuse (429 with `code`) while `key` is over the limit; counts nothing (failures are hit)."""
         wait = self.retry_after(key, now)
         if wait is not None:
-            raise TooManyRequests("login_rate_limited", seconds=wait)
+            raise TooManyRequests(code, seconds=wait)
+
+    def take(self, key: str, now: datetime, *, code: str) -> None:
+        """Count one attempt for `key`, or refuse it (429 with `code`) while over the limit: for
+        limits on every attempt, checked and counted under one lock."""
+        with self._lock:
+            wait = self._wait(key, now)
+            if wait is not None:
+                raise TooManyRequests(code, seconds=wait)
+            self._add(key, now)
 
     def hit(self, key: str, now: datetime) -> None:
         with self._lock:
-            if key not in self._hits and len(self._hits) >= self._max_keys:
-                # Forget the address seen longest ago rather than grow without bound.
-                oldest = min(self._hits, key=lambda k: self._hits[k][-1])
-                del self._hits[oldest]
-            self._hits.setdefault(key, deque()).append(now)
+            self._add(key, now)
+
+    def _add(self, key: str, now: datetime) -> None:
+        if key not in self._hits and len(self._hits) >= self._max_keys:
+            # Forget the address seen longest ago rather than grow without bound.
+            oldest = min(self._hits, key=lambda k: self._hits[k][-1])
+            del self._hits[oldest]
+        self._hits.setdefault(key, deque()).append(now)
