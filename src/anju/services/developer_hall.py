@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Final
 
 from anju.domain.hall import DEVELOPER_KIND, HallRuleViolation, normalise_credit_code
-from anju.domain.loans.limit import LoanRuleViolation
 from anju.domain.security import Actor, Permission
 from anju.errors import PermissionDenied
 from anju.ids import mask_name, mask_resident_id
@@ -24,22 +23,14 @@ from anju.services import hall_auth
 from anju.services.hall_auth import HallAccountExists, HallAccountNotFound, HallAccountView, NewHallAccount
 from anju.services.hall_ports import HallAccountRecord
 from anju.services.loan_ports import DeveloperRecord, ProjectRecord
-from anju.services.loans import STATE_LABELS, LoanNotFound, ProjectView
+from anju.services.loans import DEVELOPER_ADMITTED, STATE_LABELS, LoanNotFound, ProjectView, load_developer
 from anju.services.ports import UnitOfWork
 
-ADMITTED: Final = "admitted"
-STATUS_LABELS: Final = {ADMITTED: "准入有效", "suspended": "暂停合作"}
+STATUS_LABELS: Final = {DEVELOPER_ADMITTED: "准入有效", "suspended": "暂停合作"}
 APPLICATIONS_PAGE_MAX: Final = 100
 
 
 # --- the counter: open, reset, disable a developer's hall account ----------------------------
-
-
-def _developer(uow: UnitOfWork, code: str) -> DeveloperRecord:
-    developer = uow.loans.developer((code or "").strip())
-    if developer is None:
-        raise LoanNotFound("not_found", what=f"开发商 {code[:20]}")
-    return developer
 
 
 def _login(developer: DeveloperRecord) -> str:
@@ -71,13 +62,13 @@ def _existing(uow: UnitOfWork, developer: DeveloperRecord) -> HallAccountRecord:
 def developer(uow: UnitOfWork, actor: Actor, code: str) -> DeveloperRecord:
     """The admitted developer the counter's hall-account page is about."""
     actor.require(Permission.LOAN_VIEW)
-    return _developer(uow, code)
+    return load_developer(uow, code)
 
 
 def developer_account(uow: UnitOfWork, actor: Actor, code: str) -> HallAccountView | None:
     """The developer's hall account, if it has one."""
     actor.require(Permission.LOAN_VIEW)
-    developer = _developer(uow, code)
+    developer = load_developer(uow, code)
     record = _account_record(uow, developer)
     return None if record is None else hall_auth.account_view(uow, record, developer_code=developer.code)
 
@@ -87,9 +78,7 @@ def open_developer_account(
 ) -> NewHallAccount:
     """开通开发商网厅: login by the credit code; the contact person's phone gets the codes."""
     actor.require(Permission.LOAN_MANAGE)
-    developer = _developer(uow, code)
-    if developer.status != ADMITTED:
-        raise LoanRuleViolation("loan_developer_not_admitted", name=developer.name)
+    developer = load_developer(uow, code, admitted=True)
     created = hall_auth.open_account(
         uow,
         actor,
@@ -110,7 +99,7 @@ def reset_developer_account(
 ) -> NewHallAccount:
     """更换联系人 / 重置密码: new contact details and a new initial password; sessions end."""
     actor.require(Permission.LOAN_MANAGE)
-    developer = _developer(uow, code)
+    developer = load_developer(uow, code)
     record, password = hall_auth.reset_account(
         uow, actor, _existing(uow, developer), handler_name=handler_name, phone=phone
     )
@@ -120,7 +109,7 @@ def reset_developer_account(
 def disable_developer_account(uow: UnitOfWork, actor: Actor, code: str) -> HallAccountView:
     """停用: the account cannot log in and its sessions end at once."""
     actor.require(Permission.LOAN_MANAGE)
-    developer = _developer(uow, code)
+    developer = load_developer(uow, code)
     record = hall_auth.disable_account(uow, actor, _existing(uow, developer))
     return hall_auth.account_view(uow, record, developer_code=developer.code)
 

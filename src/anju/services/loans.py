@@ -79,6 +79,9 @@ LOAN_SEQUENCE: Final = "loan_no"
 CONTRACT_SEQUENCE: Final = "loan_contract_no"
 
 
+DEVELOPER_ADMITTED: Final = "admitted"  # 准入: developers, projects and buildings admitted for cooperation
+
+
 class LoanState:
     ACCEPTED: Final = "accepted"
     REVIEWED: Final = "reviewed"
@@ -190,7 +193,7 @@ def admit_developer(uow: UnitOfWork, actor: Actor, req: DeveloperAdmission) -> D
             "code": code,
             "name": _text(req.name, "开发商名称", 120),
             "credit_code": _text(req.credit_code, "统一社会信用代码", 18),
-            "status": "admitted",
+            "status": DEVELOPER_ADMITTED,
             "guarantee_terms": _text(req.guarantee_terms, "担保条款", 400),
             "branch_id": actor.branch_id,
             "created_by": actor.username,
@@ -205,14 +208,20 @@ def admit_developer(uow: UnitOfWork, actor: Actor, req: DeveloperAdmission) -> D
     return record
 
 
+def load_developer(uow: UnitOfWork, code: str, *, admitted: bool = False) -> DeveloperRecord:
+    """The developer with this code (not found otherwise); `admitted`: refuse a suspended one."""
+    developer = uow.loans.developer((code or "").strip())
+    if developer is None:
+        raise LoanNotFound("not_found", what=f"开发商 {(code or '')[:20]}")
+    if admitted and developer.status != DEVELOPER_ADMITTED:
+        raise LoanRuleViolation("loan_developer_not_admitted", name=developer.name)
+    return developer
+
+
 def admit_project(uow: UnitOfWork, actor: Actor, req: ProjectAdmission) -> ProjectView:
     """楼盘准入 with its four permits and buildings; the developer must be admitted."""
     actor.require(Permission.LOAN_MANAGE)
-    developer = uow.loans.developer(req.developer_code.strip())
-    if developer is None:
-        raise LoanNotFound("not_found", what=f"开发商 {req.developer_code[:20]}")
-    if developer.status != "admitted":
-        raise LoanRuleViolation("loan_developer_not_admitted", name=developer.name)
+    developer = load_developer(uow, req.developer_code, admitted=True)
     project_id = uow.loans.insert_project(
         {
             "developer_id": developer.id,
@@ -223,13 +232,13 @@ def admit_project(uow: UnitOfWork, actor: Actor, req: ProjectAdmission) -> Proje
             "construction_permit": _text(req.construction_permit, "施工许可证号", 60),
             "land_use_permit": _text(req.land_use_permit, "国有土地使用证号", 60),
             "guarantee_terms": _text(req.guarantee_terms or developer.guarantee_terms, "担保条款", 400),
-            "status": "admitted",
+            "status": DEVELOPER_ADMITTED,
             "created_at": uow.now_utc(),
         }
     )
     for name in req.buildings:
         uow.loans.insert_building(
-            {"project_id": project_id, "name": _text(name, "楼栋号", 60), "status": "admitted"}
+            {"project_id": project_id, "name": _text(name, "楼栋号", 60), "status": DEVELOPER_ADMITTED}
         )
     uow.audit.append(
         AuditEvent.by(
@@ -262,10 +271,7 @@ def list_developers(
 
 def list_projects(uow: UnitOfWork, actor: Actor, developer_code: str) -> list[ProjectRecord]:
     actor.require(Permission.LOAN_VIEW)
-    developer = uow.loans.developer(developer_code.strip())
-    if developer is None:
-        raise LoanNotFound("not_found", what=f"开发商 {developer_code[:20]}")
-    return uow.loans.projects_of(developer.id)
+    return uow.loans.projects_of(load_developer(uow, developer_code).id)
 
 
 # --- the application and its decision (受理、额度与条件) -------------------------------------
@@ -558,14 +564,14 @@ def _check_project(uow: UnitOfWork, project_id: int | None, building_id: int | N
     if project_id is None:
         raise LoanRuleViolation("required_field", field="楼盘")
     project = uow.loans.project(project_id)
-    if project is None or project.status != "admitted":
+    if project is None or project.status != DEVELOPER_ADMITTED:
         raise LoanRuleViolation("loan_project_not_admitted", project=str(project_id))
     developer = uow.loans.developer_by_id(project.developer_id)
-    if developer is None or developer.status != "admitted":
+    if developer is None or developer.status != DEVELOPER_ADMITTED:
         raise LoanRuleViolation("loan_developer_not_admitted", name=developer.name if developer else "")
     if building_id is not None:
         building = uow.loans.building(building_id)
-        if building is None or building.project_id != project_id or building.status != "admitted":
+        if building is None or building.project_id != project_id or building.status != DEVELOPER_ADMITTED:
             raise LoanRuleViolation("loan_project_not_admitted", project=f"{project.name} 楼栋 {building_id}")
 
 
