@@ -131,9 +131,9 @@ def check_anchor(uow: UnitOfWork, anchor: AuditAnchor) -> AnchorVerdict:
         return AnchorVerdict(False, "anchor_foreign_key")
     if not uow.crypto.sm2_verify(anchor.public_key, anchor.signed_text(), anchor.signature):
         return AnchorVerdict(False, "anchor_signature_invalid")
-    head_seq, _ = uow.audit.head()
-    if head_seq < anchor.seq or (anchor.seq > 0 and uow.audit.link_at(anchor.seq) is None):
+    if anchor.seq == 0:  # anchored an empty log: nothing can have been cut from it
+        return AnchorVerdict(True)
+    link = uow.audit.link_at(anchor.seq)
+    if link is None or uow.audit.head()[0] < anchor.seq:
         return AnchorVerdict(False, "truncated")
-    if anchor.seq > 0 and uow.audit.link_at(anchor.seq) != anchor.hash:
-        return AnchorVerdict(False, "rewritten")
-    return AnchorVerdict(True)
+    return AnchorVerdict(link == anchor.hash, None if link == anchor.hash else "rewritten")
